@@ -1,0 +1,30 @@
+using Microsoft.Extensions.Configuration;
+using Heads.AppHost;
+
+var builder = DistributedApplication.CreateBuilder(args);
+
+var infrastructure = builder.AddHeadsInfrastructure();
+var rabbitmq = infrastructure.RabbitMq;
+var blobs = infrastructure.Blobs;
+
+var scraper = builder.AddProject<Projects.Scraper_Service>("scraper")
+    .WithReference(rabbitmq).WaitFor(rabbitmq)
+    .WithReference(blobs).WaitFor(blobs);
+
+var dataset = builder.AddProject<Projects.Dataset_Service>("dataset")
+    .WithReference(rabbitmq).WaitFor(rabbitmq)
+    .WithReference(blobs).WaitFor(blobs);
+
+var trainerReplicas = builder.Configuration.GetValue("Heads:Trainer:Replicas", 2);
+var trainer = builder.AddProject<Projects.Trainer_Service>("trainer")
+    .WithReference(rabbitmq).WaitFor(rabbitmq)
+    .WithReference(blobs).WaitFor(blobs)
+    .WithReplicas(trainerReplicas)
+    // Replicas on one machine share its cores: each gets its share of TorchSharp threads.
+    .WithEnvironment("Trainer__TorchThreads", Math.Max(1, Environment.ProcessorCount / Math.Max(1, trainerReplicas)).ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+var inference = builder.AddProject<Projects.Inference_Service>("inference")
+    .WithReference(rabbitmq).WaitFor(rabbitmq)
+    .WithReference(blobs).WaitFor(blobs);
+
+builder.Build().Run();

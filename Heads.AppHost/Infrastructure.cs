@@ -1,0 +1,212 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Heads.AppHost;
+
+/// <summary>The broker and blob storage the services share, whichever way they run.</summary>
+public sealed record HeadsInfrastructure(
+    IResourceBuilder<IResourceWithConnectionString> RabbitMq,
+    IResourceBuilder<IResourceWithConnectionString> Blobs);
+
+/// <summary>
+/// RabbitMQ and Azurite. Without a container runtime (the default, and all this machine has) they run as executables:
+/// Debian's rabbitmq-server in the foreground with its own epmd, and Azurite from the local tools folder, each with a
+/// data folder under one state directory and bound to 127.0.0.1. With <c>Heads:Infrastructure=containers</c> the stock
+/// container images are used instead. Either way the services get <c>ConnectionStrings__rabbitmq</c> and
+/// <c>ConnectionStrings__blobs</c>.
+/// </summary>
+public static class Infrastructure
+{
+    public const string RabbitMqName = "rabbitmq";
+    public const string BlobsName = "blobs";
+
+    // Azurite's well-known development account; it only ever guards a loopback emulator.
+    internal const string DevelopmentAccount = "devstoreaccount1";
+    internal const string DevelopmentKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+    public static HeadsInfrastructure AddHeadsInfrastructure(this IDistributedApplicationBuilder builder)
+    {
+        var mode = builder.Configuration["Heads:Infrastructure"] ?? "executables";
+        return mode.ToLowerInvariant() switch
+        {
+            "executables" => AddExecutables(builder),
+            "containers" => AddContainers(builder),
+            _ => throw new InvalidOperationException($"Heads:Infrastructure must be 'executables' or 'containers', not '{mode}'."),
+        };
+    }
+
+    public static string RepositoryRoot(IDistributedApplicationBuilder builder) =>
+        Path.GetFullPath(Path.Combine(builder.AppHostDirectory, ".."));
+
+    public static string StateDirectory(IDistributedApplicationBuilder builder)
+    {
+        var configured = builder.Configuration["Heads:StateDirectory"];
+        return Path.GetFullPath(string.IsNullOrWhiteSpace(configured) ? Path.Combine(RepositoryRoot(builder), ".state") : configured);
+    }
+
+    private static HeadsInfrastructure AddExecutables(IDistributedApplicationBuilder builder)
+    {
+        var state = StateDirectory(builder);
+        var rabbitDir = Directory.CreateDirectory(Path.Combine(state, "rabbitmq")).FullName;
+        var azuriteDir = Directory.CreateDirectory(Path.Combine(state, "azurite")).FullName;
+        var pluginsFile = Path.Combine(rabbitDir, "enabled_plugins");
+        if (!File.Exists(pluginsFile)) File.WriteAllText(pluginsFile, "[].\n");
+
+        int amqpPort = PortOrFree(builder, "Heads:RabbitMq:Port");
+        int distPort = FreePort();
+        int epmdPort = FreePort();
+        int blobPort = PortOrFree(builder, "Heads:Azurite:Port");
+
+        const string rabbitServer = "/usr/lib/rabbitmq/bin/rabbitmq-server";
+        if (!File.Exists(rabbitServer))
+            throw new InvalidOperationException($"{rabbitServer} not found: install Debian's rabbitmq-server (./run.sh does) or set Heads:Infrastructure=containers.");
+        var azuriteBin = Path.Combine(RepositoryRoot(builder), ".tools", "azurite", "node_modules", ".bin", "azurite-blob");
+        if (!File.Exists(azuriteBin))
+            throw new InvalidOperationException($"{azuriteBin} not found: run ./run.sh or scripts/install-prerequisites.sh to install Azurite.");
+
+        // epmd in the foreground, owned by the AppHost, so nothing outlives the stack (rabbitmq-server would
+        // otherwise start a daemonised epmd that keeps running).
+        var epmd = builder.AddExecutable("epmd", "epmd", rabbitDir, "-port", Text(epmdPort), "-address", "127.0.0.1")
+            .WithEnvironment("ERL_EPMD_ADDRESS", "127.0.0.1")
+            .ExcludeFromManifest();
+
+        var rabbit = new RabbitMqExecutableResource(RabbitMqName, rabbitServer, rabbitDir);
+        var rabbitHealth = $"{RabbitMqName}-amqp";
+        builder.Services.AddHealthChecks().AddAsyncCheck(rabbitHealth, ct => TcpHealth(amqpPort, ct));
+        var rabbitBuilder = builder.AddResource(rabbit)
+            .WithEndpoint(RabbitMqExecutableResource.EndpointName, e =>
+            {
+                e.Port = amqpPort;
+                e.TargetPort = amqpPort;
+                e.UriScheme = "amqp";
+                e.IsProxied = false;
+                e.TargetHost = "127.0.0.1";
+            })
+            .WithEnvironment("HOME", rabbitDir) // the Erlang cookie lives here
+            .WithEnvironment("RABBITMQ_NODENAME", "heads@localhost")
+            .WithEnvironment("RABBITMQ_NODE_IP_ADDRESS", "127.0.0.1")
+            .WithEnvironment("RABBITMQ_NODE_PORT", Text(amqpPort))
+            .WithEnvironment("RABBITMQ_DIST_PORT", Text(distPort))
+            .WithEnvironment("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", "-kernel inet_dist_use_interface {127,0,0,1}")
+            .WithEnvironment("RABBITMQ_MNESIA_BASE", Path.Combine(rabbitDir, "mnesia"))
+            .WithEnvironment("RABBITMQ_LOG_BASE", Path.Combine(rabbitDir, "log"))
+            .WithEnvironment("RABBITMQ_LOGS", "-")
+            .WithEnvironment("RABBITMQ_ENABLED_PLUGINS_FILE", pluginsFile)
+            .WithEnvironment("RABBITMQ_CONFIG_FILE", Path.Combine(rabbitDir, "rabbitmq"))
+            .WithEnvironment("RABBITMQ_ADVANCED_CONFIG_FILE", Path.Combine(rabbitDir, "advanced.config"))
+            .WithEnvironment("ERL_EPMD_PORT", Text(epmdPort))
+            .WithEnvironment("ERL_EPMD_ADDRESS", "127.0.0.1")
+            .WithHealthCheck(rabbitHealth)
+            .WaitFor(epmd)
+            .ExcludeFromManifest();
+
+        var blobs = new AzuriteExecutableResource(BlobsName, azuriteBin, azuriteDir);
+        var blobHealth = $"{BlobsName}-http";
+        builder.Services.AddHealthChecks().AddAsyncCheck(blobHealth, ct => TcpHealth(blobPort, ct));
+        var blobsBuilder = builder.AddResource(blobs)
+            .WithEndpoint(AzuriteExecutableResource.EndpointName, e =>
+            {
+                e.Port = blobPort;
+                e.TargetPort = blobPort;
+                e.UriScheme = "http";
+                e.IsProxied = false;
+                e.TargetHost = "127.0.0.1";
+            })
+            .WithArgs("--blobHost", "127.0.0.1", "--blobPort", Text(blobPort), "--location", azuriteDir,
+                "--skipApiVersionCheck", "--disableTelemetry", "--loose")
+            .WithHealthCheck(blobHealth)
+            .ExcludeFromManifest();
+
+        return new HeadsInfrastructure(rabbitBuilder.AsConnectionString(), blobsBuilder.AsConnectionString());
+    }
+
+    private static HeadsInfrastructure AddContainers(IDistributedApplicationBuilder builder)
+    {
+        var rabbit = builder.AddRabbitMQ(RabbitMqName).WithDataVolume();
+        var azurite = new AzuriteContainerResource(BlobsName);
+        var blobs = builder.AddResource(azurite)
+            .WithImage("azure-storage/azurite", "3.35.0")
+            .WithImageRegistry("mcr.microsoft.com")
+            .WithArgs("azurite-blob", "--blobHost", "0.0.0.0", "--blobPort", "10000", "--skipApiVersionCheck", "--disableTelemetry", "--loose")
+            .WithEndpoint(AzuriteContainerResource.EndpointName, e =>
+            {
+                e.TargetPort = 10000;
+                e.UriScheme = "http";
+            });
+        return new HeadsInfrastructure(rabbit.AsConnectionString(), blobs.AsConnectionString());
+    }
+
+    private static IResourceBuilder<IResourceWithConnectionString> AsConnectionString<T>(this IResourceBuilder<T> builder)
+        where T : IResourceWithConnectionString => (IResourceBuilder<IResourceWithConnectionString>)(object)builder;
+
+    private static async Task<HealthCheckResult> TcpHealth(int port, CancellationToken ct)
+    {
+        try
+        {
+            using var client = new TcpClient();
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(2));
+            await client.ConnectAsync(IPAddress.Loopback, port, timeout.Token);
+            return HealthCheckResult.Healthy();
+        }
+        catch (Exception ex) when (ex is SocketException or OperationCanceledException)
+        {
+            return HealthCheckResult.Unhealthy($"127.0.0.1:{port} not accepting connections yet.");
+        }
+    }
+
+    private static int PortOrFree(IDistributedApplicationBuilder builder, string key)
+    {
+        var configured = builder.Configuration.GetValue(key, 0);
+        return configured > 0 ? configured : FreePort();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary>Debian's rabbitmq-server run in the foreground.</summary>
+public sealed class RabbitMqExecutableResource(string name, string command, string workingDirectory)
+    : ExecutableResource(name, command, workingDirectory), IResourceWithConnectionString
+{
+    internal const string EndpointName = "amqp";
+
+    public EndpointReference Amqp => new(this, EndpointName);
+
+    // The default guest account works only over loopback, which is all this broker listens on.
+    public ReferenceExpression ConnectionStringExpression =>
+        ReferenceExpression.Create($"amqp://guest:guest@127.0.0.1:{Amqp.Property(EndpointProperty.Port)}/");
+}
+
+/// <summary>Azurite's blob service from the local npm tools folder.</summary>
+public sealed class AzuriteExecutableResource(string name, string command, string workingDirectory)
+    : ExecutableResource(name, command, workingDirectory), IResourceWithConnectionString
+{
+    internal const string EndpointName = "blob";
+
+    public EndpointReference Blob => new(this, EndpointName);
+
+    public ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create(
+        $"DefaultEndpointsProtocol=http;AccountName={Infrastructure.DevelopmentAccount};AccountKey={Infrastructure.DevelopmentKey};BlobEndpoint=http://127.0.0.1:{Blob.Property(EndpointProperty.Port)}/{Infrastructure.DevelopmentAccount};");
+}
+
+/// <summary>Azurite's container image, for machines with a container runtime.</summary>
+public sealed class AzuriteContainerResource(string name) : ContainerResource(name), IResourceWithConnectionString
+{
+    internal const string EndpointName = "blob";
+
+    public EndpointReference Blob => new(this, EndpointName);
+
+    public ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create(
+        $"DefaultEndpointsProtocol=http;AccountName={Infrastructure.DevelopmentAccount};AccountKey={Infrastructure.DevelopmentKey};BlobEndpoint={Blob.Property(EndpointProperty.Url)}/{Infrastructure.DevelopmentAccount};");
+}

@@ -1,0 +1,13 @@
+namespace Scraper.Service.Extensions;
+
+public static class Extensions
+{
+    public const string ServiceName = "scraper";
+
+    public static void AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOpenApi();
+        builder.AddHeadsBlobStorage();
+        builder.AddHeadsMessaging(ServiceName);
+    }
+}

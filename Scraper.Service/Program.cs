@@ -1,0 +1,14 @@
+using Scraper.Service.Extensions;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddApplicationServices();
+
+var app = builder.Build();
+
+app.MapDefaultEndpoints();
+app.MapOpenApi();
+app.MapDiagnosticsApi();
+
+app.Run();
