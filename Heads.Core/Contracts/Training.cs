@@ -1,0 +1,64 @@
+namespace Heads.Core.Contracts;
+
+public enum ModelKind
+{
+    HeadsNet,
+    FaceNet1,
+    FaceNet2,
+    FaceNet3,
+}
+
+/// <summary>Command: train a model on a dataset. Unset hyper-parameters take the original project's values.</summary>
+public sealed record StartTraining
+{
+    public required Guid JobId { get; init; }
+    public required ModelKind Model { get; init; }
+    public required string DatasetId { get; init; }
+    public int? Epochs { get; init; }
+    public int? BatchSize { get; init; }
+    public double? LearningRate { get; init; }
+    public int? SampleLimit { get; init; }
+    public string? Optimizer { get; init; }
+    public int? Seed { get; init; }
+    /// <summary>FaceNet2: voxels per shard (the unit of work one replica takes).</summary>
+    public int? ShardSize { get; init; }
+    /// <summary>FaceNet2: skip voxels whose target is constant over the training set.</summary>
+    public bool PruneConstantVoxels { get; init; } = true;
+}
+
+/// <summary>Command: train FaceNet2 voxels [FirstVoxel, FirstVoxel + VoxelCount) of a job; any replica may take it.</summary>
+public sealed record TrainVoxelShard
+{
+    public required Guid JobId { get; init; }
+    public required string DatasetId { get; init; }
+    public required int FirstVoxel { get; init; }
+    public required int VoxelCount { get; init; }
+}
+
+/// <summary>Event: models/{job}/shards/{first}-{count} is stored.</summary>
+public sealed record VoxelShardTrained
+{
+    public required Guid JobId { get; init; }
+    public required int FirstVoxel { get; init; }
+    public required int VoxelCount { get; init; }
+    public required int PrunedVoxels { get; init; }
+    public required double FinalLoss { get; init; }
+    public required double Seconds { get; init; }
+    public required string Replica { get; init; }
+}
+
+/// <summary>Event: models/{job}/manifest.json is committed; published exactly once per job.</summary>
+public sealed record ModelTrained
+{
+    public required Guid JobId { get; init; }
+    public required ModelKind Model { get; init; }
+    public required string DatasetId { get; init; }
+    public required string ManifestBlob { get; init; }
+}
+
+/// <summary>Event: a job ended without a model, with the reason.</summary>
+public sealed record TrainingFailed
+{
+    public required Guid JobId { get; init; }
+    public required string Reason { get; init; }
+}
