@@ -1,3 +1,4 @@
+using Scraper.Service.Apis;
 using Scraper.Service.Extensions;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -10,5 +11,6 @@ var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapOpenApi();
 app.MapDiagnosticsApi();
+app.MapScrapesApi();
 
 app.Run();

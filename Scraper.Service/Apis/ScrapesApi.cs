@@ -1,0 +1,63 @@
+using Heads.Core.Contracts;
+using MassTransit;
+using Microsoft.Extensions.Options;
+using Scraper.Service.Scraping;
+
+namespace Scraper.Service.Apis;
+
+public sealed record ScrapeRequest(int Count, string? Source, long? Seed);
+
+public sealed class ScraperOptions
+{
+    public int MaxCountPerRequest { get; set; } = 10_000;
+    /// <summary>Heads to scrape when the service starts (0: none). The run command sets this so the pipeline has data.</summary>
+    public int ScrapeOnStartCount { get; set; }
+    public long ScrapeOnStartSeed { get; set; } = 1;
+}
+
+public static class ScrapesApi
+{
+    public static RouteGroupBuilder MapScrapesApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1/scrapes").WithTags("Scrapes");
+
+        api.MapPost("/", async (ScrapeRequest request, ScrapeRunner runner, ScrapeRegistry registry, IPublishEndpoint bus,
+            IOptions<ScraperOptions> options, CancellationToken ct) =>
+        {
+            var max = options.Value.MaxCountPerRequest;
+            if (request.Count < 1 || request.Count > max)
+                return Results.Problem(statusCode: 400, title: "Invalid count", detail: $"count must be between 1 and {max}; it was {request.Count}.");
+            string source;
+            try
+            {
+                source = runner.Source(request.Source ?? "synthetic").Name;
+            }
+            catch (ArgumentException ex)
+            {
+                return Results.Problem(statusCode: 400, title: "Unknown source", detail: ex.Message);
+            }
+            var command = new ScrapeHeads { ScrapeId = Guid.NewGuid(), Count = request.Count, Source = source, Seed = request.Seed ?? 1 };
+            var status = registry.Register(new ScrapeStatus { ScrapeId = command.ScrapeId, Source = source, Requested = command.Count, Seed = command.Seed });
+            await bus.Publish(command, ct);
+            return Results.Accepted($"/api/v1/scrapes/{command.ScrapeId}", status);
+        });
+
+        api.MapGet("/", (ScrapeRegistry registry) => registry.All());
+
+        api.MapGet("/{id:guid}", (Guid id, ScrapeRegistry registry) =>
+            registry.Find(id) is { } status
+                ? Results.Ok(status)
+                : Results.Problem(statusCode: 404, title: "Unknown scrape", detail: $"No scrape {id} on this scraper."));
+
+        api.MapDelete("/{id:guid}", (Guid id, ScrapeRegistry registry) =>
+        {
+            if (registry.Find(id) is null)
+                return Results.Problem(statusCode: 404, title: "Unknown scrape", detail: $"No scrape {id} on this scraper.");
+            return registry.Cancel(id)
+                ? Results.Accepted($"/api/v1/scrapes/{id}", registry.Find(id))
+                : Results.Problem(statusCode: 409, title: "Scrape already finished", detail: $"Scrape {id} is {registry.Find(id)!.State}.");
+        });
+
+        return api;
+    }
+}
