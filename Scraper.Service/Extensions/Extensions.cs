@@ -13,7 +13,7 @@ public static class Extensions
     {
         builder.Services.AddOpenApi();
         builder.AddHeadsBlobStorage();
-        builder.AddHeadsMessaging(ServiceName, bus => bus.AddConsumer<ScrapeHeadsConsumer, ScrapeHeadsConsumerDefinition>());
+        builder.AddHeadsMessaging(ServiceName, bus => bus.AddConsumer<ScrapeHeadsConsumer>(typeof(ScrapeHeadsConsumerDefinition)));
 
         builder.Services.Configure<ScraperOptions>(builder.Configuration.GetSection("Scraper"));
         builder.Services.Configure<FolderSourceOptions>(builder.Configuration.GetSection("Scraper:Folder"));

@@ -1,4 +1,5 @@
 using Heads.Core.Geometry;
+using Heads.Core.Geometry.Ply;
 
 namespace Scraper.Service.Sources;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Heads.Core.Geometry;
+using Heads.Core.Geometry.Ply;
 using Heads.Core.Synthetic;
 using Microsoft.Extensions.Options;
 
