@@ -1,6 +1,7 @@
 namespace Heads.Core.Contracts;
 
-public enum ModelKind
+/// <summary>The networks a training job can produce.</summary>
+public enum TrainingModel
 {
     HeadsNet,
     FaceNet1,
@@ -12,7 +13,7 @@ public enum ModelKind
 public sealed record StartTraining
 {
     public required Guid JobId { get; init; }
-    public required ModelKind Model { get; init; }
+    public required TrainingModel Model { get; init; }
     public required string DatasetId { get; init; }
     public int? Epochs { get; init; }
     public int? BatchSize { get; init; }
@@ -51,7 +52,7 @@ public sealed record VoxelShardTrained
 public sealed record ModelTrained
 {
     public required Guid JobId { get; init; }
-    public required ModelKind Model { get; init; }
+    public required TrainingModel Model { get; init; }
     public required string DatasetId { get; init; }
     public required string ManifestBlob { get; init; }
 }
