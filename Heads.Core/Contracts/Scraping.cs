@@ -22,3 +22,13 @@ public sealed record HeadScraped
     public required string MeshBlob { get; init; }
     public required DateTimeOffset ScrapedAt { get; init; }
 }
+
+/// <summary>Event: a scrape ended; the heads it stored or found already present are listed so a pipeline can wait for them.</summary>
+public sealed record ScrapeCompleted
+{
+    public required Guid ScrapeId { get; init; }
+    public required string Source { get; init; }
+    public required IReadOnlyList<string> HeadIds { get; init; }
+    public required int Failed { get; init; }
+    public required DateTimeOffset CompletedAt { get; init; }
+}

@@ -41,12 +41,14 @@ public sealed class ScrapeRunner(
         registry.Update(command.ScrapeId, s => s with { State = ScrapeState.Running, StartedAt = DateTimeOffset.UtcNow });
         logger.LogInformation("Scrape {ScrapeId}: {Count} heads from {Source}, first seed {Seed}", command.ScrapeId, command.Count, source.Name, command.Seed);
 
+        var headIds = new List<string>(Math.Min(command.Count, 100_000));
         try
         {
             for (int i = 0; i < command.Count; i++)
             {
                 cts.Token.ThrowIfCancellationRequested();
-                var outcome = await ScrapeOneAsync(source, command, i, bus, cts.Token);
+                var (outcome, headId) = await ScrapeOneAsync(source, command, i, bus, cts.Token);
+                if (headId is not null) headIds.Add(headId);
                 var rate = (i + 1) / Math.Max(clock.Elapsed.TotalSeconds, 1e-3);
                 registry.Update(command.ScrapeId, s => outcome switch
                 {
@@ -60,6 +62,15 @@ public sealed class ScrapeRunner(
                     logger.LogInformation("Scrape {ScrapeId}: {Done}/{Count} heads, {Rate:F1} heads/s", command.ScrapeId, i + 1, command.Count, rate);
                 }
             }
+            var final = registry.Find(command.ScrapeId)!;
+            await bus.Publish(new ScrapeCompleted
+            {
+                ScrapeId = command.ScrapeId,
+                Source = source.Name,
+                HeadIds = headIds,
+                Failed = final.Failed,
+                CompletedAt = DateTimeOffset.UtcNow,
+            }, hostToken);
             registry.Update(command.ScrapeId, s => s with { State = ScrapeState.Completed, FinishedAt = DateTimeOffset.UtcNow });
         }
         catch (OperationCanceledException) when (cts.IsCancellationRequested)
@@ -81,13 +92,13 @@ public sealed class ScrapeRunner(
 
     private enum Outcome { Stored, AlreadyPresent, Failed }
 
-    private async Task<Outcome> ScrapeOneAsync(IHeadSource source, ScrapeHeads command, int index, IPublishEndpoint bus, CancellationToken ct)
+    private async Task<(Outcome, string?)> ScrapeOneAsync(IHeadSource source, ScrapeHeads command, int index, IPublishEndpoint bus, CancellationToken ct)
     {
         var predicted = source.PredictHeadId(command.Seed, index);
         if (predicted is not null && await archive.ContainsAsync(predicted, ct))
         {
             await PublishAsync(bus, command, source, predicted, command.Seed + index, ct);
-            return Outcome.AlreadyPresent;
+            return (Outcome.AlreadyPresent, predicted);
         }
 
         SourcedHead head;
@@ -101,7 +112,7 @@ public sealed class ScrapeRunner(
             HeadsFailed.Add(1, new KeyValuePair<string, object?>("source", source.Name));
             logger.LogWarning("Scrape {ScrapeId}: head {Index} failed: {Reason}", command.ScrapeId, index, ex.Message);
             registry.Update(command.ScrapeId, s => s with { Error = ex.Message });
-            return Outcome.Failed;
+            return (Outcome.Failed, null);
         }
 
         bool present = await archive.ContainsAsync(head.HeadId, ct);
@@ -112,7 +123,7 @@ public sealed class ScrapeRunner(
         }
         await PublishAsync(bus, command, source, head.HeadId, head.Seed, ct);
         registry.Update(command.ScrapeId, s => s with { LastHeadIds = [.. s.LastHeadIds.TakeLast(9), head.HeadId] });
-        return present ? Outcome.AlreadyPresent : Outcome.Stored;
+        return (present ? Outcome.AlreadyPresent : Outcome.Stored, head.HeadId);
     }
 
     private static Task PublishAsync(IPublishEndpoint bus, ScrapeHeads command, IHeadSource source, string headId, long? seed, CancellationToken ct) =>

@@ -19,6 +19,7 @@ public sealed class ScrapesApiTests(RealInfrastructure infrastructure) : IAsyncL
     private WebApplicationFactory<Program>? _factory;
     private IBusControl? _listener;
     private readonly ConcurrentQueue<HeadScraped> _scraped = new();
+    private readonly ConcurrentQueue<ScrapeCompleted> _completed = new();
 
     public async ValueTask InitializeAsync()
     {
@@ -36,6 +37,7 @@ public sealed class ScrapesApiTests(RealInfrastructure infrastructure) : IAsyncL
                 e.AutoDelete = true;
                 e.Durable = false;
                 e.Handler<HeadScraped>(ctx => { _scraped.Enqueue(ctx.Message); return Task.CompletedTask; });
+                e.Handler<ScrapeCompleted>(ctx => { _completed.Enqueue(ctx.Message); return Task.CompletedTask; });
             });
         });
         await _listener.StartAsync(TestContext.Current.CancellationToken);
@@ -85,6 +87,8 @@ public sealed class ScrapesApiTests(RealInfrastructure infrastructure) : IAsyncL
         var events = _scraped.Where(e => e.ScrapeId == queued.ScrapeId).OrderBy(e => e.HeadId, StringComparer.Ordinal).ToList();
         Assert.Equal(["syn-9100", "syn-9101", "syn-9102"], events.Select(e => e.HeadId));
         Assert.Equal("meshes/syn-9100.ply", events[0].MeshBlob);
+        while (!_completed.Any(e => e.ScrapeId == queued.ScrapeId) && DateTime.UtcNow < deadline) await Task.Delay(50, ct);
+        Assert.Equal(["syn-9100", "syn-9101", "syn-9102"], _completed.Single(e => e.ScrapeId == queued.ScrapeId).HeadIds);
 
         var again = await http.PostAsJsonAsync("/api/v1/scrapes", new { count = 3, source = "synthetic", seed }, ct);
         var repeat = await WaitForEndAsync(http, (await again.Content.ReadFromJsonAsync<ScrapeStatus>(ct))!.ScrapeId, TimeSpan.FromSeconds(60));
