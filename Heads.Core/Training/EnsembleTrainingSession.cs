@@ -83,14 +83,9 @@ public sealed unsafe class EnsembleTrainingSession : IDisposable
             loss = total.item<float>() / v;
 
             var c = optimizer.BeginStep();
-            int slot = 2;
-            foreach (var p in ensemble.LaterParameters)
-            {
-                var g = p.grad ?? throw new InvalidOperationException("A later-layer parameter received no gradient.");
-                optimizer.Update(slot++, g, c);
-                g.zero_();
-            }
-
+            var later = ensemble.LaterParameters.Select((p, k) => (Index: k + 2, Gradient: p.grad ?? throw new InvalidOperationException("A later-layer parameter received no gradient."))).ToList();
+            optimizer.Update(later, c);
+            foreach (var p in ensemble.LaterParameters) p.grad = null;
             var delta = first.grad!.contiguous();
             fixed (float* x = batchInputs, xn = nextInputs)
             {
