@@ -61,12 +61,13 @@ public sealed class VoxelEnsemble : nn.Module<Tensor, Tensor>
         Architecture = CheckArchitecture(architecture);
         Count = (int)linearWeights[0].shape[0];
         using var noGrad = no_grad();
-        firstWeight = new Parameter(linearWeights[0].contiguous().clone());
-        firstBias = new Parameter(linearBiases[0].contiguous().clone());
+        // Owned by this module, so kept out of any dispose scope the caller has open.
+        firstWeight = new Parameter(linearWeights[0].contiguous().clone().DetachFromDisposeScope());
+        firstBias = new Parameter(linearBiases[0].contiguous().clone().DetachFromDisposeScope());
         for (int l = 1; l < architecture.LayerCount; l++)
         {
-            laterWeights.Add(new Parameter(linearWeights[l].transpose(1, 2).contiguous()));
-            laterBiases.Add(new Parameter(linearBiases[l].unsqueeze(1).contiguous()));
+            laterWeights.Add(new Parameter(linearWeights[l].transpose(1, 2).contiguous().clone().DetachFromDisposeScope()));
+            laterBiases.Add(new Parameter(linearBiases[l].unsqueeze(1).contiguous().clone().DetachFromDisposeScope()));
         }
         RegisterComponents();
     }

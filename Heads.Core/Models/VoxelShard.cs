@@ -67,7 +67,7 @@ public sealed class VoxelShard : IDisposable
     public VoxelEnsemble? Ensemble { get; }
 
     /// <summary>[Vt] int64 indices of the trained voxels, for scattering ensemble outputs into a volume.</summary>
-    internal Tensor TrainedIndex => trainedIndex ??= tensor(trained.Select(v => (long)v).ToArray());
+    internal Tensor TrainedIndex => trainedIndex ??= tensor(trained.Select(v => (long)v).ToArray()).DetachFromDisposeScope();
 
     /// <summary>Raw predictions [N, VoxelCount] (before post-processing) for scaled faces [N, 1024].</summary>
     public Tensor Forward(Tensor faces)
