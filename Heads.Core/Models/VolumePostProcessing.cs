@@ -1,0 +1,45 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Heads.Core.Models;
+
+/// <summary>FaceNet input scaling and the original prediction post-processing.</summary>
+public static class VolumePostProcessing
+{
+    public const int FacePixels = 1024;
+    public const int VolumeVoxels = 32768;
+
+    /// <summary>The original zeroed predictions below this before scaling.</summary>
+    public const float ZeroBelow = 0.003f;
+
+    /// <summary>uint8 rows → float32 tensor [rows, width] scaled to [0, 1].</summary>
+    public static Tensor Scale(ReadOnlySpan<byte> values, int width)
+    {
+        if (width < 1 || values.Length % width != 0)
+            throw new ArgumentException($"Expected rows of {width} values; got {values.Length} values.", nameof(values));
+        var data = new float[values.Length];
+        for (int i = 0; i < data.Length; i++) data[i] = values[i] / 255f;
+        return tensor(data, [values.Length / width, width]);
+    }
+
+    /// <summary>Values &lt; 0.003 → 0, then ×255, rounded (half to even, as numpy), clamped to 0..255, as uint8.</summary>
+    public static Tensor ToBytes(Tensor predictions)
+    {
+        using var scope = NewDisposeScope();
+        var zeroed = predictions.masked_fill(predictions.lt(ZeroBelow), 0);
+        return zeroed.mul_(255).round_().clamp_(0, 255).to(ScalarType.Byte).MoveToOuterDisposeScope();
+    }
+
+    public static byte[] ToByteArray(Tensor predictions)
+    {
+        using var bytes = ToBytes(predictions);
+        return bytes.data<byte>().ToArray();
+    }
+}
+
+/// <summary>Anything that maps 32×32 faces to 32³ volumes (models and baselines alike), for evaluation and inference.</summary>
+public interface IVolumePredictor
+{
+    /// <summary>Faces N × 1024 uint8 → volumes N × 32768 uint8, post-processed as the original.</summary>
+    byte[] PredictVolumes(ReadOnlySpan<byte> faces);
+}

@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Heads.Core.Models;
+using static TorchSharp.torch;
+
+namespace Heads.Core.Training;
+
+/// <summary>
+/// Trains the FaceNet2 networks of one shard of voxels: prunes voxels that are constant over the training samples, then
+/// trains the rest as voxel ensembles (<see cref="FaceNet2Options.EnsembleSize"/> nets at a time). A voxel's result depends
+/// only on the data, the options and its index, not on how voxels are grouped into shards or blocks.
+/// </summary>
+public static class VoxelShardTrainer
+{
+    public static VoxelShard Train(FaceNetTrainingSet set, int firstVoxel, int voxelCount, FaceNet2Options? options = null,
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        options ??= new FaceNet2Options();
+        options.Validate();
+        if (firstVoxel < 0 || voxelCount < 1 || (long)firstVoxel + voxelCount > FaceNetTrainingSet.VolumeVoxels)
+            throw new ArgumentOutOfRangeException(nameof(voxelCount), $"Voxels {firstVoxel}..{(long)firstVoxel + voxelCount - 1} are outside 0..{FaceNetTrainingSet.VolumeVoxels - 1}.");
+        var data = options.SampleLimit is int limit ? set.Take(limit) : set;
+        if (data.Count < 1) throw new ArgumentException("The training set is empty.", nameof(set));
+        int n = data.Count;
+
+        var trained = new List<int>();
+        var constant = new List<int>();
+        var constantValues = new List<byte>();
+        for (int v = firstVoxel; v < firstVoxel + voxelCount; v++)
+        {
+            byte first = data.Volumes[v];
+            bool isConstant = options.PruneConstantVoxels;
+            for (int s = 1; s < n && isConstant; s++) isConstant = data.Volumes[(long)s * FaceNetTrainingSet.VolumeVoxels + v] == first;
+            if (isConstant) { constant.Add(v); constantValues.Add(first); }
+            else trained.Add(v);
+        }
+
+        var inputs = data.ScaledFaces();
+        var clock = Stopwatch.StartNew();
+        var epochLosses = new double[options.Epochs];
+        var blocks = new List<VoxelEnsemble>();
+        int done = constant.Count;
+        VoxelEnsemble? merged = null;
+        try
+        {
+            for (int start = 0; start < trained.Count; start += options.EnsembleSize)
+            {
+                var voxels = trained.GetRange(start, Math.Min(options.EnsembleSize, trained.Count - start));
+                var targets = new float[(long)n * voxels.Count];
+                for (int s = 0; s < n; s++)
+                {
+                    long row = (long)s * FaceNetTrainingSet.VolumeVoxels;
+                    for (int j = 0; j < voxels.Count; j++) targets[(long)s * voxels.Count + j] = data.Volumes[row + voxels[j]] / 255f;
+                }
+                var ensemble = new VoxelEnsemble(options.Architecture, voxels, options.Seed);
+                blocks.Add(ensemble);
+                using var session = new EnsembleTrainingSession(ensemble, inputs, targets, options.Optimizer, options.Threads);
+                int blockDone = done + voxels.Count;
+                var losses = session.Train(options.Epochs, options.BatchSize, options.Seed, (epoch, loss, seconds) =>
+                {
+                    progress?.Report(new TrainingProgress(epoch, options.Epochs, loss, n / Math.Max(seconds, 1e-9),
+                        epoch == options.Epochs ? blockDone : done, voxelCount, clock.Elapsed));
+                }, cancellationToken);
+                for (int e = 0; e < losses.Count; e++) epochLosses[e] += losses[e] * voxels.Count / trained.Count;
+                done = blockDone;
+            }
+            if (trained.Count == 0)
+                progress?.Report(new TrainingProgress(options.Epochs, options.Epochs, 0, 0, voxelCount, voxelCount, clock.Elapsed));
+
+            var manifest = new ModelManifest
+            {
+                Kind = ModelKind.FaceNet2Shard,
+                Architecture = options.Architecture,
+                HyperParameters = JsonSerializer.SerializeToNode(options, ModelManifest.JsonOptions) as JsonObject,
+                DatasetId = set.Id,
+                TrainingSamples = n,
+                Voxels = new VoxelRange(firstVoxel, voxelCount, trained.Count, constant.Count),
+                EpochLosses = trained.Count > 0 ? epochLosses : [],
+            };
+            merged = Merge(options.Architecture, blocks);
+            return new VoxelShard(manifest, trained.ToArray(), constant.ToArray(), constantValues.ToArray(), merged);
+        }
+        catch
+        {
+            merged?.Dispose();
+            throw;
+        }
+        finally
+        {
+            foreach (var b in blocks)
+                if (!ReferenceEquals(b, merged)) b.Dispose();
+        }
+    }
+
+    /// <summary>Joins block ensembles into one (the single-block case is passed through without a copy).</summary>
+    private static VoxelEnsemble? Merge(DenseArchitecture architecture, List<VoxelEnsemble> blocks)
+    {
+        if (blocks.Count == 0) return null;
+        if (blocks.Count == 1) return blocks[0];
+        using var scope = NewDisposeScope();
+        var weights = new List<Tensor>();
+        var biases = new List<Tensor>();
+        for (int l = 0; l < architecture.LayerCount; l++)
+        {
+            weights.Add(cat(blocks.Select(b => b.LinearWeight(l)).ToArray(), 0));
+            biases.Add(cat(blocks.Select(b => b.LinearBias(l)).ToArray(), 0));
+        }
+        return new VoxelEnsemble(architecture, weights, biases);
+    }
+}
