@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Heads.Core.Geometry;
 
 namespace Heads.Core.Synthetic;
@@ -78,6 +79,7 @@ public sealed class HeadGenerator
     }
 
     /// <summary>Distance along <paramref name="dir"/> from the ray origin to the outermost surface crossing.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float Exit(HeadShape shape, Vector3 dir)
     {
         // Sphere-trace inward from outside; the field is not an exact distance (blends, hair), so steps are
@@ -103,12 +105,13 @@ public sealed class HeadGenerator
             if (f < 2e-4f) return t;
             tOut = t;
             fOut = f;
-            t -= MathF.Max(f * 0.85f, 1e-4f);
+            t -= MathF.Max(f * 0.85f, 0.004f);
         }
         return t;
     }
 
     /// <summary>Ambient occlusion from the field: how much closer than expected the surface is along the normal.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float Occlusion(HeadShape shape, Vector3 p, Vector3 normal)
     {
         float occ = 0f, w = 1f;

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using SixLabors.ImageSharp.PixelFormats;
 using static Heads.Core.Synthetic.ShapeField;
 
@@ -17,6 +18,7 @@ internal static class HeadPainter
 
     public static Vector3 ToVector(Rgb24 c) => new(c.R, c.G, c.B);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Vector3 Paint(HeadShape shape, Vector3 p, Vector3 normal, in HeadShape.Parts parts, float occlusion)
     {
         var t = shape.Traits;
@@ -66,6 +68,7 @@ internal static class HeadPainter
 
         // Scalp hair, with strands along the fall of the hair; ears stay bare unless long hair covers them.
         float cover = parts.Ear < 0.008f && t.Hair != HairStyle.Long ? 0f : shape.HairCoverage(p);
+        if (t.Hair == HairStyle.Long && parts.Ear < 0.008f) cover = 1f;
         if (parts.HairMass < 0.01f) cover = MathF.Max(cover, SmoothStep(0.01f, 0.0f, parts.HairMass));
         if (parts.Eyeball < 0.01f || parts.Nose < 0.01f) cover = 0f;
         if (cover > 0f)

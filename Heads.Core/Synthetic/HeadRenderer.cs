@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Heads.Core.Geometry;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Jpeg;
@@ -7,9 +8,10 @@ using SixLabors.ImageSharp.PixelFormats;
 namespace Heads.Core.Synthetic;
 
 /// <summary>
-/// How a head is photographed. The camera sits on +z looking at the head; <see cref="YawDegrees"/> turns the head
-/// about y (90 shows its left side, whose ear faces +x... i.e. the camera sees the head's +x side), and
-/// <see cref="PitchDegrees"/> nods it (positive looks down). The light direction points from the head towards the light.
+/// How a head is photographed. The camera sits on +z looking at the head. <see cref="YawDegrees"/> turns the head
+/// about y: 90 turns the face towards +x, so the camera sees the head's -x side (the person's right) in profile,
+/// 180 shows the back. <see cref="PitchDegrees"/> tilts it about x. The light direction points from the head
+/// towards the light, in camera space, so the light stays put as the head turns.
 /// </summary>
 public sealed record RenderSettings
 {
@@ -120,6 +122,7 @@ public static class HeadRenderer
         return output;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Rasterise(HeadMesh mesh, RenderSettings s, int w, int h, float[] color, float[] depth)
     {
         var rotation = Matrix4x4.CreateRotationY(s.YawDegrees * (MathF.PI / 180f)) * Matrix4x4.CreateRotationX(s.PitchDegrees * (MathF.PI / 180f));

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using static Heads.Core.Synthetic.ShapeField;
 
 namespace Heads.Core.Synthetic;
@@ -24,6 +25,7 @@ internal sealed class HeadShape
 
     private readonly Vector3 _craniumC, _craniumInv, _craniumInv2;
     private readonly float _craniumMin;
+    private readonly Vector3 _parietalC, _parietalInv, _parietalInv2;
     private readonly Vector3 _faceC, _faceInv, _faceInv2;
     private readonly Vector3 _jawC, _jawInv, _jawInv2;
     private readonly float _jawRy;
@@ -80,6 +82,9 @@ internal sealed class HeadShape
         _craniumC = new Vector3(0, _eyeY + 0.14f, -0.08f);
         (_craniumInv, _craniumInv2) = Inverse(new Vector3(traits.CraniumWidth, traits.CraniumHeight, traits.CraniumDepth));
         _craniumMin = MathF.Min(traits.CraniumWidth, MathF.Min(traits.CraniumHeight, traits.CraniumDepth));
+        // The vault is rounder and fuller at the top and back than one ellipsoid: a flattened second one fills it.
+        _parietalC = new Vector3(0, _eyeY + 0.4f, -0.14f);
+        (_parietalInv, _parietalInv2) = Inverse(new Vector3(traits.CraniumWidth * 0.96f, traits.CraniumHeight * 0.6f, traits.CraniumDepth * 0.82f));
         _faceC = new Vector3(0, _eyeY - 0.14f, 0.1f);
         (_faceInv, _faceInv2) = Inverse(new Vector3(traits.FaceWidth, 0.42f, 0.56f));
         _jawRy = 0.36f;
@@ -151,7 +156,7 @@ internal sealed class HeadShape
         _lipBend = MathF.Max(0f, (_mouthZ - SurfaceZ(mw, _mouthY).Z) / (mw * mw));
         float lf = traits.LipFullness;
         _upperC = new Vector3(0, _mouthY + 0.024f, _mouthZ - 0.035f + lf);
-        (_upperInv, _upperInv2) = Inverse(new Vector3(mw, 0.03f, 0.05f));
+        (_upperInv, _upperInv2) = Inverse(new Vector3(mw, 0.025f, 0.045f));
         _lowerC = new Vector3(0, _mouthY - 0.03f, _mouthZ - 0.04f + lf);
         (_lowerInv, _lowerInv2) = Inverse(new Vector3(mw * 0.86f, 0.034f, 0.05f));
         _grooveC = new Vector3(0, _mouthY, _mouthZ + lf + 0.012f);
@@ -186,20 +191,24 @@ internal sealed class HeadShape
         (float sideburn, float overEar, float behindEar, float nape) = traits.Hair switch
         {
             HairStyle.Medium => (_eyeY - 0.06f, earTop - 0.05f, _eyeY - 0.3f, _eyeY - 0.48f),
-            HairStyle.Long => (_eyeY - 0.08f, earTop - 0.1f, _eyeY - 0.36f, _eyeY - 0.5f),
+            HairStyle.Long => (_eyeY - 0.1f, _eyeY - 0.2f, _eyeY - 0.4f, _eyeY - 0.55f),
+            HairStyle.Balding => (earTop + 0.05f, earTop + 0.025f, _eyeY - 0.16f, _eyeY - 0.36f),
             HairStyle.Curly => (_eyeY - 0.02f, earTop - 0.02f, _eyeY - 0.24f, _eyeY - 0.42f),
             _ => (_eyeY + 0.0f, earTop + 0.025f, _eyeY - 0.16f, _eyeY - 0.36f),
         };
-        _hairKnotY[0] = front;
-        _hairKnotY[1] = temple;
-        _hairKnotY[2] = sideburn;
+        // A balding head keeps only the fringe from the ears round the back.
+        bool balding = traits.Hair == HairStyle.Balding;
+        _hairKnotY[0] = balding ? 2f : front;
+        _hairKnotY[1] = balding ? 2f : temple;
+        _hairKnotY[2] = balding ? 2f : sideburn;
         _hairKnotY[3] = overEar;
         _hairKnotY[4] = overEar;
         _hairKnotY[5] = behindEar;
         _hairKnotY[6] = nape;
 
-        _hairMassC = new Vector3(0, _eyeY - 0.36f, -0.2f);
-        (_hairMassInv, _hairMassInv2) = Inverse(new Vector3(traits.CraniumWidth + traits.HairVolume + 0.03f, 0.6f, 0.46f));
+        // Long hair falls over the ears and down to the shoulders behind the jaw.
+        _hairMassC = new Vector3(0, _eyeY - 0.3f, -0.18f);
+        (_hairMassInv, _hairMassInv2) = Inverse(new Vector3(traits.CraniumWidth + traits.HairVolume + 0.1f, 0.64f, 0.46f));
 
         _beardThickness = traits.Beard switch
         {
@@ -257,10 +266,13 @@ internal sealed class HeadShape
     }
 
     /// <summary>Cranium, mid-face, jaw and chin.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private float Core(Vector3 p, bool withHair, out float scalp)
     {
-        scalp = Ellipsoid(p - _craniumC, _craniumInv, _craniumInv2, _craniumMin);
-        if (withHair && _t.HairVolume > 0f) scalp -= HairThickness(p);
+        scalp = SmoothMin(Ellipsoid(p - _craniumC, _craniumInv, _craniumInv2, _craniumMin),
+            Ellipsoid(p - _parietalC, _parietalInv, _parietalInv2, 0.3f), 0.12f);
+        // Hair is at most ~0.1 thick, so far from the scalp it cannot change the nearest surface.
+        if (withHair && _t.HairVolume > 0f && MathF.Abs(scalp) < 0.15f) scalp -= HairThickness(p);
         float face = Ellipsoid(p - _faceC, _faceInv, _faceInv2, 0.42f);
         var q = p - _jawC;
         // The jaw narrows towards the chin: scaling x up below the jaw centre narrows the ellipsoid there.
@@ -275,6 +287,7 @@ internal sealed class HeadShape
         return SmoothMin(d, TaperedCapsule(p, _jawLineA[1], _jawLineAB1, _jawLineInvL2, JawLineRadius * 0.7f, JawLineRadius), 0.12f);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private float WithCheeks(Vector3 p, float d)
     {
         for (int s = 0; s < 2; s++)
@@ -285,6 +298,7 @@ internal sealed class HeadShape
     /// <summary>The full head's signed distance (negative inside).</summary>
     public float Distance(Vector3 p) => Field(p, out _);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public float Field(Vector3 p, out Parts parts)
     {
         parts = default;
@@ -367,8 +381,12 @@ internal sealed class HeadShape
             d = SmoothMin(d, ear, 0.04f);
         }
 
-        if (_beardThickness > 0f) d -= _beardThickness * BeardWeight(p);
-        d -= 0.005f * BrowHairWeight(p);
+        // Beard and brow hair only thicken the skin; far from it they cannot move the surface.
+        if (MathF.Abs(d) < 0.08f)
+        {
+            if (_beardThickness > 0f) d -= _beardThickness * BeardWeight(p);
+            d -= 0.005f * BrowHairWeight(p);
+        }
         return d;
     }
 
@@ -403,6 +421,7 @@ internal sealed class HeadShape
     }
 
     /// <summary>Hair thickness added over the scalp: full a little above the hairline, with strands or curls.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private float HairThickness(Vector3 p)
     {
         var q = p - _hairCentre;
@@ -424,6 +443,7 @@ internal sealed class HeadShape
     }
 
     /// <summary>0..1: facial hair coverage for the head's beard style.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public float BeardWeight(Vector3 p)
     {
         if (_t.Beard == BeardStyle.None || p.Z < -0.3f) return 0f;
@@ -442,15 +462,17 @@ internal sealed class HeadShape
             case BeardStyle.Moustache:
                 return moustache * bare;
             case BeardStyle.Goatee:
-                float gx = p.X / 0.13f, gy = (p.Y - 0.5f * (_mouthY + _chinY) + 0.02f) / (0.5f * (_mouthY - _chinY) + 0.04f);
+                float gx = p.X / 0.15f, gy = (p.Y - 0.5f * (_mouthY + _chinY) + 0.02f) / (0.5f * (_mouthY - _chinY) + 0.04f);
                 float goatee = SmoothStep(1.1f, 0.8f, gx * gx + gy * gy) * SmoothStep(0.2f, 0.3f, p.Z);
                 return MathF.Max(moustache, goatee) * bare;
             default:
                 float ragged = 0.015f * ValueNoise(p * 30f, _noiseSeed + 5);
                 float cheekLine = _noseBaseY - 0.04f + 0.55f * MathF.Max(ax - 0.16f, 0f) + ragged;
                 float below = SmoothStep(0.03f, -0.03f, p.Y - cheekLine);
-                float front = SmoothStep(-0.05f, 0.04f, p.Z);
-                float neck = SmoothStep(_chinY - 0.24f, _chinY - 0.13f, p.Y);
+                // The beard's lower edge runs from under the chin up to the jaw angle, and it stops before the ear.
+                float front = SmoothStep(-0.06f, 0.02f, p.Z);
+                float lowest = _chinY - 0.2f + 0.55f * MathF.Max(0f, 0.38f - p.Z);
+                float neck = SmoothStep(lowest - 0.04f, lowest + 0.04f, p.Y);
                 return MathF.Max(below * front * neck, moustache) * bare;
         }
     }

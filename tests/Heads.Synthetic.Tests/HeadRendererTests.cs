@@ -8,7 +8,7 @@ namespace Heads.Synthetic.Tests;
 
 public class HeadRendererTests
 {
-    private static readonly HeadGenerator Coarse = new(40);
+    private static readonly HeadGenerator Coarse = new(32);
     private static readonly Lazy<HeadMesh> Head1 = new(() => Coarse.Generate(1));
     private static readonly Lazy<HeadMesh> Head2 = new(() => Coarse.Generate(2));
 
@@ -109,7 +109,7 @@ public class HeadRendererTests
     [Fact]
     public void Photo_silhouette_tracks_mesh_width_across_seeds()
     {
-        var generator = new HeadGenerator(28);
+        var generator = new HeadGenerator(24);
         var s = new RenderSettings { Width = 128, Height = 128 };
         var meshWidth = new double[20];
         var photoWidth = new double[20];
