@@ -55,6 +55,7 @@ public static class Infrastructure
         var azuriteDir = Directory.CreateDirectory(Path.Combine(state, "azurite")).FullName;
         var pluginsFile = Path.Combine(rabbitDir, "enabled_plugins");
         if (!File.Exists(pluginsFile)) File.WriteAllText(pluginsFile, "[].\n");
+        WriteRabbitMqConfig(rabbitDir);
 
         int amqpPort = PortOrFree(builder, "Heads:RabbitMq:Port");
         int distPort = FreePort();
@@ -123,6 +124,13 @@ public static class Infrastructure
 
         return new HeadsInfrastructure(rabbitBuilder.AsConnectionString(), blobsBuilder.AsConnectionString());
     }
+
+    /// <summary>
+    /// Training consumers hold a message for as long as a shard or job trains; the broker's default consumer timeout
+    /// (30 min) would close their channel, so it is raised to a day. guest stays loopback-only (the default).
+    /// </summary>
+    internal static void WriteRabbitMqConfig(string rabbitDir) =>
+        File.WriteAllText(Path.Combine(rabbitDir, "rabbitmq.conf"), "consumer_timeout = 86400000\nloopback_users.guest = true\n");
 
     private static HeadsInfrastructure AddContainers(IDistributedApplicationBuilder builder)
     {

@@ -54,6 +54,8 @@ public sealed class RealInfrastructure : IAsyncLifetime
         var dir = Directory.CreateDirectory(Path.Combine(_root, "rabbitmq")).FullName;
         var plugins = Path.Combine(dir, "enabled_plugins");
         File.WriteAllText(plugins, "[].\n");
+        // Training consumers hold a message while they train; the default 30-minute consumer timeout is too short.
+        File.WriteAllText(Path.Combine(dir, "rabbitmq.conf"), "consumer_timeout = 86400000\nloopback_users.guest = true\n");
         int epmdPort = FreePort(), distPort = FreePort();
         Start("epmd", "epmd", ["-port", epmdPort.ToString(), "-address", "127.0.0.1"], new() { ["ERL_EPMD_ADDRESS"] = "127.0.0.1" });
         Start("rabbitmq", "/usr/lib/rabbitmq/bin/rabbitmq-server", [], new()
