@@ -9,11 +9,13 @@ var blobs = infrastructure.Blobs;
 
 var scraper = builder.AddProject<Projects.Scraper_Service>("scraper")
     .WithReference(rabbitmq).WaitFor(rabbitmq)
-    .WithReference(blobs).WaitFor(blobs);
+    .WithReference(blobs).WaitFor(blobs)
+    .WithScraperPipeline(builder.Configuration);
 
 var dataset = builder.AddProject<Projects.Dataset_Service>("dataset")
     .WithReference(rabbitmq).WaitFor(rabbitmq)
-    .WithReference(blobs).WaitFor(blobs);
+    .WithReference(blobs).WaitFor(blobs)
+    .WithDatasetPipeline(builder.Configuration, Infrastructure.RepositoryRoot(builder));
 
 var trainerReplicas = builder.Configuration.GetValue("Heads:Trainer:Replicas", 2);
 var trainer = builder.AddProject<Projects.Trainer_Service>("trainer")
@@ -21,10 +23,12 @@ var trainer = builder.AddProject<Projects.Trainer_Service>("trainer")
     .WithReference(blobs).WaitFor(blobs)
     .WithReplicas(trainerReplicas)
     // Replicas on one machine share its cores: each gets its share of TorchSharp threads.
-    .WithEnvironment("Trainer__TorchThreads", Math.Max(1, Environment.ProcessorCount / Math.Max(1, trainerReplicas)).ToString(System.Globalization.CultureInfo.InvariantCulture));
+    .WithEnvironment("Trainer__TorchThreads", Math.Max(1, Environment.ProcessorCount / Math.Max(1, trainerReplicas)).ToString(System.Globalization.CultureInfo.InvariantCulture))
+    .WithTrainerPipeline(builder.Configuration);
 
 var inference = builder.AddProject<Projects.Inference_Service>("inference")
     .WithReference(rabbitmq).WaitFor(rabbitmq)
-    .WithReference(blobs).WaitFor(blobs);
+    .WithReference(blobs).WaitFor(blobs)
+    .WithInferenceCommands();
 
 builder.Build().Run();

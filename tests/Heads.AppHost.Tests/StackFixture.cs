@@ -17,7 +17,7 @@ public sealed class StackFixture : IAsyncLifetime
     {
         using var startTimeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Heads_AppHost>(
-            [$"--Heads:StateDirectory={_state}"], startTimeout.Token);
+            [$"--Heads:StateDirectory={_state}", "--Heads:Pipeline:Enabled=false"], startTimeout.Token);
         builder.Services.AddLogging(logging => logging
             .SetMinimumLevel(LogLevel.Warning)
             .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.None)
