@@ -254,6 +254,7 @@ async function predictCurrent() {
   const occupied = volume.data.reduce((n, v) => n + (v > 0 ? 1 : 0), 0);
   ui.caption.textContent = `${volume.model || model} · ${volume.size}³ volume · ${occupied.toLocaleString()} occupied voxels`;
   showStatus(`Predicted by ${volume.model || model}. Drag to rotate, scroll to zoom, right-drag to pan.`);
+  await viewport.whenDrawn();
   setState('ready');
   document.body.dataset.shown = 'volume';
 }
@@ -270,6 +271,7 @@ async function loadRandomHead() {
   ui.volumeStats.textContent = '';
   ui.caption.textContent = `HeadsNet · seed ${seed} · ${cloud.count.toLocaleString()} points`;
   showStatus('Random head loaded. Drag to rotate, scroll to zoom, right-drag to pan.');
+  await viewport.whenDrawn();
   setState('ready');
   document.body.dataset.shown = 'points';
 }

@@ -36,9 +36,9 @@ export class Viewport {
     this.camera.position.set(30, 18, 70);
 
     // The key light rides with the camera so the side facing the user is always lit.
-    this.scene.add(new HemisphereLight(0xf4f4f4, 0x2a2a30, 1.4));
-    this.scene.add(new AmbientLight(0xffffff, 0.25));
-    this.keyLight = new DirectionalLight(0xffffff, 1.6);
+    this.scene.add(new HemisphereLight(0xf4f4f4, 0x2a2a30, 0.9));
+    this.scene.add(new AmbientLight(0xffffff, 0.15));
+    this.keyLight = new DirectionalLight(0xffffff, 1.3);
     this.keyLight.position.set(0.6, 0.8, 1);
     this.camera.add(this.keyLight);
     this.scene.add(this.camera);
@@ -52,6 +52,7 @@ export class Viewport {
     this.content = null;
     this.volume = null;
     this.frameRequested = false;
+    this.drawnWaiters = [];
 
     new ResizeObserver(() => this.resize()).observe(host);
     this.resize();
@@ -74,6 +75,17 @@ export class Viewport {
       // update() reports true while damping still moves the camera: keep going until it settles.
       if (this.controls.update()) this.requestRender();
       this.renderer.render(this.scene, this.camera);
+      const waiters = this.drawnWaiters.splice(0);
+      // The next animation frame only comes once this one has been handed to the compositor.
+      if (waiters.length) requestAnimationFrame(() => waiters.forEach(resolve => resolve()));
+    });
+  }
+
+  /** Resolves once the current scene has been drawn and presented. */
+  whenDrawn() {
+    return new Promise(resolve => {
+      this.drawnWaiters.push(resolve);
+      this.requestRender();
     });
   }
 
@@ -92,7 +104,7 @@ export class Viewport {
   /** Points the camera at a sphere from the front (+z), a little from the right and above. */
   frame(center, radius) {
     const fov = (this.camera.fov * Math.PI) / 180;
-    const distance = (radius / Math.sin(fov / 2)) * 1.05;
+    const distance = (radius / Math.sin(fov / 2)) * 1.2;
     const direction = new Vector3(0.45, 0.3, 1).normalize();
     this.camera.position.copy(center).addScaledVector(direction, distance);
     this.camera.near = distance / 100;
@@ -129,7 +141,8 @@ export class Viewport {
     this.content = group;
     this.volume = { size, data, mesh };
     const visible = this.setThreshold(threshold);
-    this.frame(new Vector3(0, 0, 0), (size * Math.sqrt(3)) / 2 * 0.85);
+    // The frame's corners may leave the view; the head inside it stays whole.
+    this.frame(new Vector3(0, 0, 0), (size * Math.sqrt(3)) / 2 * 0.9);
     return visible;
   }
 
