@@ -18,12 +18,21 @@ public sealed partial class ViewerPageTests(ViewerFixture fixture) : IClassFixtu
 
     private Uri Page(string query) => new(Service.BaseAddress, query);
 
-    private async Task<(ViewerTab Tab, string State)> OpenAsync(string query, params string[] states)
+    /// <summary>Opens the page and waits until it settles in <paramref name="expected"/> (idle, ready or error).</summary>
+    private async Task<ViewerTab> OpenAsync(string query, string expected)
     {
         var tab = await fixture.OpenTabAsync();
         await tab.NavigateAsync(Page(query));
-        var state = await tab.WaitForStateAsync(PageTimeout, states);
-        return (tab, state);
+        // Without a demo the page rests in "idle"; a demo goes on to "ready" or "error".
+        string[] final = expected == "idle" ? ["idle", "error"] : ["ready", "error"];
+        var state = await tab.WaitForStateAsync(PageTimeout, final);
+        if (state != expected)
+        {
+            var status = await tab.TextAsync("status");
+            await tab.DisposeAsync();
+            Assert.Fail($"The page at {query} ended '{state}', not '{expected}'. Status: '{status}'. Exceptions: {string.Join("; ", tab.Exceptions())}");
+        }
+        return tab;
     }
 
     private static async Task<CanvasPixels> ShootAsync(ViewerTab tab, string name)
@@ -45,9 +54,8 @@ public sealed partial class ViewerPageTests(ViewerFixture fixture) : IClassFixtu
     [Fact]
     public async Task Random_head_demo_fetches_the_PLY_and_draws_coloured_points_from_the_service_alone()
     {
-        var (tab, state) = await OpenAsync("?demo=random&seed=7&points=30000", "ready", "error");
+        var tab = await OpenAsync("?demo=random&seed=7&points=30000", "ready");
         await using var _ = tab;
-        Assert.Equal("ready", state);
 
         var call = Assert.Single(Service.RandomHeads, c => c.Seed == "7");
         Assert.Equal(("30000", "ply"), (call.Points, call.Format));
@@ -71,9 +79,8 @@ public sealed partial class ViewerPageTests(ViewerFixture fixture) : IClassFixtu
     public async Task Predict_demo_posts_a_photo_to_the_newest_face_model_and_draws_the_volume_as_grey_cubes()
     {
         var before = Service.Predictions.Count;
-        var (tab, state) = await OpenAsync("?demo=predict-sample", "ready", "error");
+        var tab = await OpenAsync("?demo=predict-sample", "ready");
         await using var _ = tab;
-        Assert.Equal("ready", state);
 
         var call = Assert.Single(Service.Predictions.Skip(before));
         Assert.Equal("facenet3", call.Model);
@@ -107,9 +114,8 @@ public sealed partial class ViewerPageTests(ViewerFixture fixture) : IClassFixtu
     [Fact]
     public async Task Threshold_slider_hides_the_voxels_below_it_without_asking_the_service_again()
     {
-        var (tab, state) = await OpenAsync("?demo=predict", "ready", "error");
+        var tab = await OpenAsync("?demo=predict", "ready");
         await using var _ = tab;
-        Assert.Equal("ready", state);
         var predictions = Service.Predictions.Count;
         var volume = SyntheticHeads.BallVolume();
 
@@ -146,9 +152,8 @@ public sealed partial class ViewerPageTests(ViewerFixture fixture) : IClassFixtu
         try
         {
             var before = Service.Predictions.Count;
-            var (tab, state) = await OpenAsync("?demo=predict-sample&threshold=60", "ready", "error");
+            var tab = await OpenAsync("?demo=predict-sample&threshold=60", "ready");
             await using var _ = tab;
-            Assert.Equal("ready", state);
 
             Assert.Equal(1, (await tab.EvaluateAsync("document.querySelectorAll('#sample-list .sample').length")).GetInt32());
             Assert.False((await tab.EvaluateAsync("document.getElementById('samples').hidden")).GetBoolean());
@@ -165,11 +170,37 @@ public sealed partial class ViewerPageTests(ViewerFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_dropped_photo_is_predicted_and_a_dropped_non_photo_is_refused_with_a_message()
+    {
+        var tab = await OpenAsync("", "idle");
+        await using var _ = tab;
+        var before = Service.Predictions.Count;
+
+        await tab.EvaluateAsync(
+            "(() => { const dt = new DataTransfer(); dt.items.add(new File(['hello'], 'notes.txt', { type: 'text/plain' }));" +
+            " window.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, cancelable: true })); })()");
+        Assert.Equal("error", await tab.WaitForStateAsync(PageTimeout, "error", "ready"));
+        Assert.Contains("notes.txt is not a JPEG, PNG, BMP, GIF or WebP photo", await tab.TextAsync("status"), StringComparison.Ordinal);
+        Assert.Equal(before, Service.Predictions.Count);
+
+        await tab.EvaluateAsync(
+            "(async () => { const c = document.createElement('canvas'); c.width = 40; c.height = 30;" +
+            " const g = c.getContext('2d'); g.fillStyle = '#c99'; g.fillRect(5, 5, 30, 20);" +
+            " const blob = await new Promise(r => c.toBlob(r, 'image/png'));" +
+            " const dt = new DataTransfer(); dt.items.add(new File([blob], 'dropped.png', { type: 'image/png' }));" +
+            " window.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, cancelable: true })); return true; })()");
+        Assert.Equal("ready", await tab.WaitForStateAsync(PageTimeout, "ready", "error"));
+        var call = Assert.Single(Service.Predictions.Skip(before));
+        Assert.Equal(("dropped.png", "image/png", "facenet3"), (call.FileName, call.ContentType, call.Model));
+        Assert.StartsWith("dropped.png · 40×30", await tab.TextAsync("photo-name"), StringComparison.Ordinal);
+        Assert.Empty(tab.Exceptions());
+    }
+
+    [Fact]
     public async Task A_problem_from_the_service_is_shown_with_its_title_and_detail()
     {
-        var (tab, state) = await OpenAsync($"?demo=predict&model={FakeInferenceService.BrokenModel}", "ready", "error");
+        var tab = await OpenAsync($"?demo=predict&model={FakeInferenceService.BrokenModel}", "error");
         await using var _ = tab;
-        Assert.Equal("error", state);
 
         Assert.Contains(Service.Predictions, c => c.Model == FakeInferenceService.BrokenModel);
         var status = await tab.TextAsync("status");
@@ -183,9 +214,8 @@ public sealed partial class ViewerPageTests(ViewerFixture fixture) : IClassFixtu
     [Fact]
     public async Task Model_selector_lists_the_face_models_newest_first_with_held_out_quality()
     {
-        var (tab, state) = await OpenAsync("", "idle", "error");
+        var tab = await OpenAsync("", "idle");
         await using var _ = tab;
-        Assert.Equal("idle", state);
 
         var options = await tab.EvaluateAsync("[...document.getElementById('model').options].map(o => o.value)");
         Assert.Equal(["facenet3", "facenet1", "bare"], options.EnumerateArray().Select(o => o.GetString()));
