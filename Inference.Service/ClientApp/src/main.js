@@ -1,0 +1,372 @@
+// Heads viewer: a face photo → the model's 32³ volume as cubes, or a HeadsNet random head as points.
+// URL parameters: model=<name>, threshold=<0..255>, seed=<int>, points=<n>, and demo=random | predict-sample
+// | predict (drawn test face) to run once by itself (used by screenshots and browser tests).
+import './styles.css';
+import { fetchModels, fetchRandomHead, fetchSamplePhoto, fetchSamples, predictVolume } from './api.js';
+import { decodePhoto, drawGrayscalePreview, drawTestFace, isAcceptedPhoto } from './facePhoto.js';
+import { readPlyPointCloud } from './plyPointCloud.js';
+import { Viewport } from './viewport.js';
+
+const $ = id => {
+  const element = document.getElementById(id);
+  if (!element) throw new Error(`The page lacks #${id}`);
+  return element;
+};
+
+const ui = {
+  model: $('model'),
+  quality: $('model-quality'),
+  dropZone: $('drop-zone'),
+  photoInput: $('photo-input'),
+  browse: $('browse'),
+  samples: $('samples'),
+  sampleList: $('sample-list'),
+  photoRow: $('photo-row'),
+  photoThumb: $('photo-thumb'),
+  photoName: $('photo-name'),
+  photoPreview: $('photo-preview'),
+  threshold: $('threshold'),
+  thresholdValue: $('threshold-value'),
+  volumeStats: $('volume-stats'),
+  seed: $('seed'),
+  points: $('points'),
+  newSeed: $('new-seed'),
+  randomHead: $('random-head'),
+  headsModel: $('heads-model'),
+  status: $('status'),
+  viewport: $('viewport'),
+  caption: $('stage-caption'),
+  busy: $('busy'),
+};
+
+const params = new URLSearchParams(location.search);
+let viewport = null;
+let models = [];
+let currentPhoto = null;
+let currentPhotoUrl = null;
+let busyCount = 0;
+
+function setState(state) {
+  document.body.dataset.state = state;
+}
+
+function showStatus(message, kind = 'info') {
+  ui.status.textContent = '';
+  ui.status.className = `status ${kind}`;
+  if (!message) return;
+  if (typeof message === 'string') {
+    ui.status.textContent = message;
+    return;
+  }
+  const title = document.createElement('strong');
+  title.textContent = message.title;
+  ui.status.appendChild(title);
+  if (message.detail) {
+    const detail = document.createElement('div');
+    detail.className = 'detail';
+    detail.textContent = message.detail;
+    ui.status.appendChild(detail);
+  }
+}
+
+function showError(error) {
+  console.error(error);
+  const title = error && error.title ? error.title : error && error.message ? error.message : String(error);
+  const detail = error && error.title ? error.detail : '';
+  showStatus({ title, detail }, 'error');
+  setState('error');
+}
+
+/** Runs one piece of work with the busy overlay and the controls that start work disabled. */
+async function work(label, task) {
+  busyCount++;
+  ui.busy.hidden = false;
+  ui.busy.textContent = label;
+  ui.randomHead.disabled = true;
+  setState('busy');
+  try {
+    await task();
+  } catch (error) {
+    showError(error);
+  } finally {
+    busyCount--;
+    if (busyCount === 0) {
+      ui.busy.hidden = true;
+      ui.randomHead.disabled = false;
+    }
+  }
+}
+
+function formatNumber(value, digits) {
+  return typeof value === 'number' && Number.isFinite(value) ? value.toFixed(digits) : null;
+}
+
+function formatDate(value) {
+  const date = value ? new Date(value) : null;
+  return date && !Number.isNaN(date.getTime()) ? date.toLocaleString() : null;
+}
+
+function isHeadsNet(model) {
+  return typeof model.kind === 'string' && model.kind.toLowerCase() === 'headsnet';
+}
+
+/** Held-out quality beside the mean-head baseline, when the model was evaluated. */
+function describeQuality(model) {
+  ui.quality.textContent = '';
+  if (!model) return;
+  const q = model.quality && typeof model.quality === 'object' ? model.quality : null;
+  const lines = [];
+  if (q) {
+    const iou = formatNumber(q.heldOutIoU, 2);
+    const meanIou = formatNumber(q.meanHeadIoU, 2);
+    const mae = formatNumber(q.heldOutMae, 1);
+    const meanMae = formatNumber(q.meanHeadMae, 1);
+    if (iou) lines.push(['Held-out IoU', iou, meanIou ? `mean head ${meanIou}` : null, meanIou ? Number(iou) > Number(meanIou) : null]);
+    if (mae) lines.push(['Held-out MAE', mae, meanMae ? `mean head ${meanMae}` : null, meanMae ? Number(mae) < Number(meanMae) : null]);
+  }
+  const table = document.createElement('dl');
+  for (const [name, value, baseline, better] of lines) {
+    const dt = document.createElement('dt');
+    dt.textContent = name;
+    const dd = document.createElement('dd');
+    const strong = document.createElement('span');
+    strong.className = better === null ? 'value' : better ? 'value better' : 'value worse';
+    strong.textContent = value;
+    dd.appendChild(strong);
+    if (baseline) dd.append(` (${baseline})`);
+    table.append(dt, dd);
+  }
+  if (lines.length === 0) {
+    const none = document.createElement('p');
+    none.className = 'hint';
+    none.textContent = 'No held-out evaluation for this model.';
+    ui.quality.appendChild(none);
+  } else {
+    ui.quality.appendChild(table);
+  }
+  const facts = [model.kind, formatDate(model.trainedAt) && `trained ${formatDate(model.trainedAt)}`].filter(Boolean);
+  if (facts.length) {
+    const p = document.createElement('p');
+    p.className = 'hint';
+    p.textContent = facts.join(' · ');
+    ui.quality.appendChild(p);
+  }
+}
+
+/** The newest by trainedAt; models without a date keep the service's order (first wins). */
+function defaultModel(list) {
+  let best = list[0];
+  let bestTime = best && Date.parse(best.trainedAt);
+  for (const m of list) {
+    const t = Date.parse(m.trainedAt);
+    if (!Number.isNaN(t) && (Number.isNaN(bestTime) || t > bestTime)) {
+      best = m;
+      bestTime = t;
+    }
+  }
+  return best;
+}
+
+async function loadModels() {
+  try {
+    models = await fetchModels();
+  } catch (error) {
+    ui.model.innerHTML = '';
+    ui.model.appendChild(new Option('(model list unavailable)', ''));
+    throw error;
+  }
+  const faceModels = models.filter(m => !isHeadsNet(m));
+  ui.model.innerHTML = '';
+  if (faceModels.length === 0) {
+    ui.model.appendChild(new Option('(no face model trained yet)', ''));
+    describeQuality(null);
+  } else {
+    for (const m of faceModels) ui.model.appendChild(new Option(m.kind ? `${m.name} — ${m.kind}` : m.name, m.name));
+    const wanted = params.get('model');
+    const chosen = wanted !== null ? { name: wanted } : defaultModel(faceModels);
+    if (wanted !== null && !faceModels.some(m => m.name === wanted)) ui.model.appendChild(new Option(wanted, wanted));
+    ui.model.value = chosen.name;
+    describeQuality(faceModels.find(m => m.name === chosen.name));
+  }
+  const heads = models.filter(isHeadsNet);
+  ui.headsModel.textContent = heads.length
+    ? `Model ${heads[0].name}${formatDate(heads[0].trainedAt) ? `, trained ${formatDate(heads[0].trainedAt)}` : ''}`
+    : '';
+}
+
+async function loadSamples() {
+  const samples = await fetchSamples();
+  ui.sampleList.innerHTML = '';
+  ui.samples.hidden = samples.length === 0;
+  for (const sample of samples) {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'sample';
+    button.title = sample.name || sample.url;
+    const img = document.createElement('img');
+    img.src = sample.url;
+    img.alt = sample.name || 'sample face';
+    img.loading = 'lazy';
+    button.appendChild(img);
+    button.addEventListener('click', () => work('Loading sample…', async () => {
+      await predictFrom(await fetchSamplePhoto(sample));
+    }));
+    ui.sampleList.appendChild(button);
+  }
+  return samples;
+}
+
+async function showPhoto(file) {
+  const { img, url } = await decodePhoto(file);
+  if (currentPhotoUrl) URL.revokeObjectURL(currentPhotoUrl);
+  currentPhotoUrl = url;
+  ui.photoThumb.src = url;
+  ui.photoName.textContent = `${file.name || 'photo'} · ${img.naturalWidth}×${img.naturalHeight}`;
+  drawGrayscalePreview(img, ui.photoPreview);
+  ui.photoRow.hidden = false;
+}
+
+function threshold() {
+  return Number(ui.threshold.value);
+}
+
+function describeVolume(shown, volume) {
+  const total = volume.size ** 3;
+  ui.volumeStats.textContent = `${shown.toLocaleString()} of ${total.toLocaleString()} voxels at or above ${threshold()}`;
+}
+
+async function predictFrom(file) {
+  if (!isAcceptedPhoto(file)) {
+    throw new Error(`${file.name || 'That file'} is not a JPEG, PNG, BMP, GIF or WebP photo`);
+  }
+  currentPhoto = file;
+  await showPhoto(file);
+  await predictCurrent();
+}
+
+async function predictCurrent() {
+  if (!currentPhoto) return;
+  const model = ui.model.value;
+  showStatus(`Predicting with ${model || 'the default model'}…`);
+  const volume = await predictVolume(currentPhoto, model);
+  const shown = viewport.showVolume(volume, threshold());
+  describeVolume(shown, volume);
+  const occupied = volume.data.reduce((n, v) => n + (v > 0 ? 1 : 0), 0);
+  ui.caption.textContent = `${volume.model || model} · ${volume.size}³ volume · ${occupied.toLocaleString()} occupied voxels`;
+  showStatus(`Predicted by ${volume.model || model}. Drag to rotate, scroll to zoom, right-drag to pan.`);
+  await viewport.whenDrawn();
+  setState('ready');
+  document.body.dataset.shown = 'volume';
+}
+
+async function loadRandomHead() {
+  const seed = Math.trunc(Number(ui.seed.value));
+  const points = Math.trunc(Number(ui.points.value));
+  if (!Number.isFinite(seed) || seed < 0) throw new Error('The seed must be a whole number ≥ 0');
+  if (!Number.isFinite(points) || points < 1) throw new Error('The point count must be a whole number ≥ 1');
+  showStatus(`Sampling HeadsNet head ${seed} with ${points.toLocaleString()} points…`);
+  const ply = await fetchRandomHead(seed, points);
+  const cloud = readPlyPointCloud(ply);
+  viewport.showPoints(cloud);
+  ui.volumeStats.textContent = '';
+  ui.caption.textContent = `HeadsNet · seed ${seed} · ${cloud.count.toLocaleString()} points`;
+  showStatus('Random head loaded. Drag to rotate, scroll to zoom, right-drag to pan.');
+  await viewport.whenDrawn();
+  setState('ready');
+  document.body.dataset.shown = 'points';
+}
+
+function wireControls() {
+  ui.browse.addEventListener('click', () => ui.photoInput.click());
+  ui.dropZone.addEventListener('keydown', e => {
+    if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); ui.photoInput.click(); }
+  });
+  ui.photoInput.addEventListener('change', () => {
+    const file = ui.photoInput.files && ui.photoInput.files[0];
+    ui.photoInput.value = '';
+    if (file) work('Predicting…', () => predictFrom(file));
+  });
+  // The whole window accepts a drop, so a near miss does not open the photo in the tab.
+  let dragDepth = 0;
+  window.addEventListener('dragenter', e => { e.preventDefault(); dragDepth++; ui.dropZone.classList.add('dragging'); });
+  window.addEventListener('dragleave', () => { if (--dragDepth <= 0) { dragDepth = 0; ui.dropZone.classList.remove('dragging'); } });
+  window.addEventListener('dragover', e => { e.preventDefault(); if (e.dataTransfer) e.dataTransfer.dropEffect = 'copy'; });
+  window.addEventListener('drop', e => {
+    e.preventDefault();
+    dragDepth = 0;
+    ui.dropZone.classList.remove('dragging');
+    const files = e.dataTransfer ? [...e.dataTransfer.files] : [];
+    if (files.length === 0) return;
+    const file = files.find(isAcceptedPhoto) || files[0];
+    work('Predicting…', () => predictFrom(file));
+  });
+
+  ui.model.addEventListener('change', () => {
+    describeQuality(models.find(m => m.name === ui.model.value));
+    if (currentPhoto) work('Predicting…', predictCurrent);
+  });
+  ui.threshold.addEventListener('input', () => {
+    ui.thresholdValue.textContent = ui.threshold.value;
+    if (viewport && viewport.volume) describeVolume(viewport.setThreshold(threshold()), viewport.volume);
+  });
+  ui.randomHead.addEventListener('click', () => work('Sampling head…', loadRandomHead));
+  ui.newSeed.addEventListener('click', () => {
+    ui.seed.value = String(Math.floor(Math.random() * 1_000_000));
+    work('Sampling head…', loadRandomHead);
+  });
+  for (const input of [ui.seed, ui.points]) {
+    input.addEventListener('keydown', e => { if (e.key === 'Enter') work('Sampling head…', loadRandomHead); });
+  }
+}
+
+function applyUrlParameters() {
+  const t = params.get('threshold');
+  if (t !== null && /^\d+$/.test(t)) ui.threshold.value = String(Math.min(255, Number(t)));
+  ui.thresholdValue.textContent = ui.threshold.value;
+  if (params.get('seed') !== null) ui.seed.value = params.get('seed');
+  if (params.get('points') !== null) ui.points.value = params.get('points');
+}
+
+async function runDemo(demo, samples) {
+  switch (demo) {
+    case 'random':
+      await work('Sampling head…', loadRandomHead);
+      break;
+    case 'predict-sample':
+      await work('Predicting…', async () => {
+        const file = samples.length ? await fetchSamplePhoto(samples[0]) : await drawTestFace();
+        await predictFrom(file);
+      });
+      break;
+    case 'predict':
+      await work('Predicting…', async () => predictFrom(await drawTestFace()));
+      break;
+    default:
+      showError({ title: 'Unknown demo', detail: `demo=${demo}; use random, predict-sample or predict` });
+  }
+}
+
+async function start() {
+  setState('loading');
+  applyUrlParameters();
+  wireControls();
+  try {
+    viewport = new Viewport(ui.viewport);
+  } catch (error) {
+    showError({ title: 'WebGL is not available', detail: `This browser could not start 3D rendering (${error.message || error}).` });
+    return;
+  }
+  let samples = [];
+  const [modelsResult, samplesResult] = await Promise.allSettled([loadModels(), loadSamples()]);
+  if (samplesResult.status === 'fulfilled') samples = samplesResult.value;
+  const failed = [modelsResult, samplesResult].find(r => r.status === 'rejected');
+  if (failed) showError(failed.reason);
+  else {
+    showStatus('Drop a face photo, pick a sample, or sample a random head.');
+    setState('idle');
+  }
+  const demo = params.get('demo');
+  if (demo) await runDemo(demo, samples);
+}
+
+start();
