@@ -87,7 +87,6 @@ public sealed class HeadsNetEncoder
         var nrm = mesh.Normals;
         var c = mesh.Colors;
         float sphereCount = _index.Sphere.VertexCount;
-        const float ToUnit = 1f / 255f;
         for (int k = 0; k < count; k++)
         {
             int v = start + k, i = v * 3, o = k * HeadsNetRow.Floats;
@@ -101,9 +100,9 @@ public sealed class HeadsNetEncoder
             rows[o + 2] = x;
             rows[o + 3] = y;
             rows[o + 4] = z;
-            rows[o + 5] = c[i] * ToUnit;
-            rows[o + 6] = c[i + 1] * ToUnit;
-            rows[o + 7] = c[i + 2] * ToUnit;
+            rows[o + 5] = c[i] / 255f;
+            rows[o + 6] = c[i + 1] / 255f;
+            rows[o + 7] = c[i + 2] / 255f;
         }
     }
 
