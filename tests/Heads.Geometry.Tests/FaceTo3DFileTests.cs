@@ -37,8 +37,8 @@ public class FaceTo3DFileTests
     [Fact]
     public void Writers_round_trip_raw_and_gzip_and_readers_reject_partial_records()
     {
-        var dir = Directory.CreateTempSubdirectory("heads-facefiles-").FullName;
-        try
+        using var scratch = new Scratch("heads-facefiles-");
+        var dir = scratch.Path;
         {
             var rng = new Random(1);
             var volumes = Enumerable.Range(0, 5).Select(_ => { var v = new byte[FaceTo3DFiles.VolumeBytes]; rng.NextBytes(v); return v; }).ToList();
@@ -67,33 +67,24 @@ public class FaceTo3DFileTests
             var t = Assert.Throws<InvalidDataException>(() => reader.TryRead(buffer));
             Assert.Contains("record 1 is truncated", t.Message);
         }
-        finally
-        {
-            Directory.Delete(dir, true);
-        }
     }
 
     [Fact]
-    public void Per_voxel_split_files_hold_each_voxel_for_every_sample_and_join_back()
+    public void Per_voxel_split_files_of_published_volumes_hold_each_voxel_for_every_sample()
     {
-        var dir = Directory.CreateTempSubdirectory("heads-split-").FullName;
-        try
+        using var scratch = new Scratch("heads-split-");
+        var dir = scratch.Path;
         {
-            // The first 40 published volumes, 32768 split files of 40 bytes, written in blocks of 16 samples.
-            const int samples = 40;
-            var ms = new MemoryStream();
+            // The first 12 published volumes: 32768 files (train_y_0.dat .. train_y_32767.dat) of 12 bytes.
+            const int samples = 12;
+            var original = new byte[samples * FaceTo3DFiles.VolumeBytes];
             using (var source = FaceTo3DFiles.OpenTrainY(SharedData.TrainYGz))
-            using (var w = new SampleFileWriter(ms, FaceTo3DFiles.VolumeBytes, leaveOpen: true))
-            {
-                var v = new byte[FaceTo3DFiles.VolumeBytes];
-                for (int i = 0; i < samples && source.TryRead(v); i++) w.Write(v);
-            }
-            var original = ms.ToArray();
-            ms.Position = 0;
-            using (var volumes = new SampleFileReader(ms, FaceTo3DFiles.VolumeBytes, leaveOpen: true))
-                Assert.Equal(samples, VoxelSplitFiles.Write(volumes, dir, samplesPerBlock: 16));
+                for (int i = 0; i < samples; i++) Assert.True(source.TryRead(original.AsSpan(i * FaceTo3DFiles.VolumeBytes, FaceTo3DFiles.VolumeBytes)));
+            using (var volumes = new SampleFileReader(new MemoryStream(original), FaceTo3DFiles.VolumeBytes))
+                Assert.Equal(samples, VoxelSplitFiles.Write(volumes, dir));
 
             Assert.Equal(32768, Directory.GetFiles(dir).Length);
+            Assert.True(File.Exists(Path.Combine(dir, "train_y_32767.dat")));
             Assert.Equal(samples, VoxelSplitFiles.SampleCount(dir));
             foreach (int voxel in new[] { 0, 1, 1000, 16 * 1024 + 16 * 32 + 16, 32767 })
             {
@@ -101,16 +92,38 @@ public class FaceTo3DFileTests
                 Assert.Equal(samples, column.Length);
                 for (int s = 0; s < samples; s++) Assert.Equal(original[s * 32768 + voxel], column[s]);
             }
-            Assert.True(File.Exists(Path.Combine(dir, "train_y_32767.dat")));
-
-            var joined = new MemoryStream();
-            using (var w = new SampleFileWriter(joined, FaceTo3DFiles.VolumeBytes, leaveOpen: true))
-                Assert.Equal(samples, VoxelSplitFiles.Join(dir, w, samplesPerBlock: 25));
-            Assert.Equal(original, joined.ToArray());
         }
-        finally
+    }
+
+    [Theory]
+    [InlineData(37, 10, 8)]
+    [InlineData(5, 0, 0)]
+    [InlineData(0, 4, 4)]
+    public void Split_files_written_in_blocks_join_back_to_the_same_volumes(int samples, int writeBlock, int joinBlock)
+    {
+        // A small 8³ layout keeps the file count low while several blocks exercise appending.
+        const int voxels = 512;
+        using var scratch = new Scratch("heads-split-");
+        var dir = scratch.Path;
         {
-            Directory.Delete(dir, true);
+            var original = new byte[samples * voxels];
+            new Random(samples).NextBytes(original);
+            using (var volumes = new SampleFileReader(new NonSeekableStream(original, 700), voxels))
+                Assert.Equal(samples, VoxelSplitFiles.Write(volumes, dir, writeBlock));
+            Assert.Equal(voxels, Directory.GetFiles(dir).Length);
+            var joined = new MemoryStream();
+            using (var w = new SampleFileWriter(joined, voxels, leaveOpen: true))
+                Assert.Equal(samples, VoxelSplitFiles.Join(dir, w, joinBlock));
+            Assert.Equal(original, joined.ToArray());
+
+            // A split file of the wrong length is reported by name.
+            if (samples > 0)
+            {
+                File.WriteAllBytes(VoxelSplitFiles.PathOf(dir, 300), new byte[samples + 1]);
+                using var w2 = new SampleFileWriter(new MemoryStream(), voxels);
+                var e = Assert.Throws<InvalidDataException>(() => VoxelSplitFiles.Join(dir, w2, joinBlock));
+                Assert.Contains("train_y_300.dat", e.Message);
+            }
         }
     }
 }
