@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Heads.Core.Geometry;
 
 /// <summary>One HeadsNet training row: inputs (seed, icosphere index / 10242) and outputs (x, y, z, r, g, b).</summary>
@@ -81,6 +82,8 @@ public sealed class HeadsNetEncoder
         }
     }
 
+    // Called once per file or mesh with a long loop inside: compile it optimised at once instead of tiering up mid-loop.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void EncodeRange(HeadMesh mesh, float seed, in HeadFrame frame, int start, int count, Span<float> rows)
     {
         var p = mesh.Positions;
