@@ -171,3 +171,33 @@ public class FaceImageTests
         return ms.ToArray();
     }
 }
+
+public class FaceImageFuzzTests
+{
+    [Fact]
+    public void Corrupted_images_fail_only_with_FaceImageException()
+    {
+        var rng = new Random(4);
+        using var image = new Image<Rgb24>(48, 40);
+        image.ProcessPixelRows(a =>
+        {
+            for (int y = 0; y < a.Height; y++)
+            {
+                var row = a.GetRowSpan(y);
+                for (int x = 0; x < row.Length; x++) row[x] = new Rgb24((byte)(x * 5), (byte)(y * 6), (byte)(x ^ y));
+            }
+        });
+        foreach (var kind in new[] { "png", "bmp", "gif", "webp", "jpeg" })
+        {
+            var encoded = FaceImageTests.Encode(image, kind);
+            for (int trial = 0; trial < 40; trial++)
+            {
+                var bytes = (byte[])encoded.Clone();
+                int flips = 1 + trial % 4;
+                for (int k = 0; k < flips; k++) bytes[rng.Next(bytes.Length)] = (byte)rng.Next(256);
+                var ex = Record.Exception(() => FaceImage.Load(bytes, new FaceImageOptions { MaxPixels = 1_000_000 }));
+                if (ex is not null) Assert.IsType<FaceImageException>(ex);
+            }
+        }
+    }
+}
