@@ -248,8 +248,13 @@ public sealed class GeometryBenchmarks : IBenchmarkSuite
         var triangles = new List<int>();
         for (int v = 0; v < vertices; v++)
         {
+            // Every field parsed, as the reader under test does (normals and colours too).
             var parts = reader.ReadLine()!.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            for (int k = 0; k < 3; k++) positions.Add(float.Parse(parts[k], CultureInfo.InvariantCulture));
+            for (int k = 0; k < parts.Length; k++)
+            {
+                float value = float.Parse(parts[k], CultureInfo.InvariantCulture);
+                if (k < 3) positions.Add(value);
+            }
         }
         for (int f = 0; f < faces; f++)
         {
