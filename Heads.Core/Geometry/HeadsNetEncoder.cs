@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Heads.Core.Geometry;
 
 /// <summary>One HeadsNet training row: inputs (seed, icosphere index / 10242) and outputs (x, y, z, r, g, b).</summary>
@@ -81,13 +82,14 @@ public sealed class HeadsNetEncoder
         }
     }
 
+    // Called once per file or mesh with a long loop inside: compile it optimised at once instead of tiering up mid-loop.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void EncodeRange(HeadMesh mesh, float seed, in HeadFrame frame, int start, int count, Span<float> rows)
     {
         var p = mesh.Positions;
         var nrm = mesh.Normals;
         var c = mesh.Colors;
         float sphereCount = _index.Sphere.VertexCount;
-        const float ToUnit = 1f / 255f;
         for (int k = 0; k < count; k++)
         {
             int v = start + k, i = v * 3, o = k * HeadsNetRow.Floats;
@@ -101,9 +103,9 @@ public sealed class HeadsNetEncoder
             rows[o + 2] = x;
             rows[o + 3] = y;
             rows[o + 4] = z;
-            rows[o + 5] = c[i] * ToUnit;
-            rows[o + 6] = c[i + 1] * ToUnit;
-            rows[o + 7] = c[i + 2] * ToUnit;
+            rows[o + 5] = c[i] / 255f;
+            rows[o + 6] = c[i + 1] / 255f;
+            rows[o + 7] = c[i + 2] / 255f;
         }
     }
 

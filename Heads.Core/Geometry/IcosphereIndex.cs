@@ -63,6 +63,8 @@ public sealed class IcosphereIndex
     }
 
     /// <summary>Nearest vertex for each point of <paramref name="points"/> (x, y, z interleaved).</summary>
+    // Called once per file or mesh with a long loop inside: compile it optimised at once instead of tiering up mid-loop.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Nearest(ReadOnlySpan<float> points, Span<int> nearest)
     {
         if (points.Length % 3 != 0) throw new ArgumentException("Points must hold x, y, z triples.", nameof(points));
@@ -72,6 +74,8 @@ public sealed class IcosphereIndex
     }
 
     /// <summary>The original's search: Euclidean distance to every vertex, first minimum wins.</summary>
+    // Called once per file or mesh with a long loop inside: compile it optimised at once instead of tiering up mid-loop.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int NearestBruteForce(ReadOnlySpan<float> spherePositions, float x, float y, float z)
     {
         int closest = -1;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Heads.Core.Geometry;
 
 /// <summary>Which scalar field the surface is extracted from.</summary>
@@ -34,6 +35,8 @@ public static class MarchingCubes
         return Extract(volume.Data, volume.Size, options);
     }
 
+    // Called once per file or mesh with a long loop inside: compile it optimised at once instead of tiering up mid-loop.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static HeadMesh Extract(ReadOnlySpan<byte> volume, int size, MarchingCubesOptions? options = null)
     {
         options ??= MarchingCubesOptions.Default;

@@ -133,18 +133,55 @@ public static class MarchingCubesTables
                 polygons.Add(loop);
             }
             foreach (var loop in polygons)
-                for (int i = 1; i + 1 < loop.Count; i++)
+            {
+                int s = FanStart(loop, faces);
+                int k = loop.Count;
+                for (int i = 1; i + 1 < k; i++)
                 {
-                    triangles.Add((byte)loop[0]);
-                    triangles.Add((byte)loop[i]);
-                    triangles.Add((byte)loop[i + 1]);
+                    triangles.Add((byte)loop[s]);
+                    triangles.Add((byte)loop[(s + i) % k]);
+                    triangles.Add((byte)loop[(s + i + 1) % k]);
                 }
+            }
         }
         start[256] = triangles.Count;
         var tri = triangles.ToArray();
         if (!WindingPointsOutward(tri, start)) 
             for (int t = 0; t < tri.Length; t += 3) (tri[t + 1], tri[t + 2]) = (tri[t + 2], tri[t + 1]);
         return (masks, tri, start);
+    }
+
+    /// <summary>
+    /// A fan start whose diagonals all cross the cube's interior. A diagonal between two vertices on the same face
+    /// would lie in that face, where the neighbouring cube may put the same diagonal: the surface would then have
+    /// an edge shared by four triangles.
+    /// </summary>
+    private static int FanStart(List<int> loop, int[][] faces)
+    {
+        int k = loop.Count;
+        for (int s = 0; s < k; s++)
+        {
+            bool ok = true;
+            for (int i = 2; i <= k - 2 && ok; i++) ok = !ShareFace(loop[s], loop[(s + i) % k], faces);
+            if (ok) return s;
+        }
+        throw new InvalidOperationException($"No interior fan for loop [{string.Join(", ", loop)}].");
+    }
+
+    private static bool ShareFace(int e1, int e2, int[][] faces)
+    {
+        foreach (var quad in faces)
+        {
+            bool has1 = false, has2 = false;
+            for (int k = 0; k < 4; k++)
+            {
+                int e = EdgeBetween(quad[k], quad[(k + 1) % 4]);
+                has1 |= e == e1;
+                has2 |= e == e2;
+            }
+            if (has1 && has2) return true;
+        }
+        return false;
     }
 
     /// <summary>With only corner 0 inside, the one triangle must face away from corner 0.</summary>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 
 namespace Heads.Core.Geometry;
@@ -46,6 +47,8 @@ public static class Voxelizer
     /// <summary>
     /// Voxelises into <paramref name="destination"/> (size³ bytes, overwritten). Without triangles the vertices are used.
     /// </summary>
+    // Called once per file or mesh with a long loop inside: compile it optimised at once instead of tiering up mid-loop.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Voxelize(ReadOnlySpan<float> positions, ReadOnlySpan<byte> colors, ReadOnlySpan<int> triangles, Span<byte> destination, VoxelizerOptions? options = null)
     {
         options ??= VoxelizerOptions.Default;
@@ -143,7 +146,23 @@ public static class Voxelizer
 
     private static void SampleTriangles(ReadOnlySpan<int> triangles, float[] uvw, float[] lum, int[] vertexCell, float[] sums, int[] counts, int size, float spacing, int vertexCount)
     {
-        float inverseSpacing = 1f / spacing;
+        var cornerOnly = ArrayPool<bool>.Shared.Rent(vertexCount);
+        try
+        {
+            Array.Clear(cornerOnly, 0, vertexCount);
+            SampleTriangles(triangles, uvw, lum, vertexCell, sums, counts, size, spacing, vertexCount, cornerOnly);
+        }
+        finally
+        {
+            ArrayPool<bool>.Shared.Return(cornerOnly);
+        }
+    }
+
+    // Called once per file or mesh with a long loop inside: compile it optimised at once instead of tiering up mid-loop.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SampleTriangles(ReadOnlySpan<int> triangles, float[] uvw, float[] lum, int[] vertexCell, float[] sums, int[] counts, int size, float spacing, int vertexCount, bool[] cornerOnly)
+    {
+        float inverseSpacing = 1f / spacing, spacing2 = spacing * spacing;
         for (int t = 0; t < triangles.Length; t += 3)
         {
             int a = triangles[t], b = triangles[t + 1], c = triangles[t + 2];
@@ -154,17 +173,15 @@ public static class Voxelizer
             float abx = uvw[ib] - ax, aby = uvw[ib + 1] - ay, abz = uvw[ib + 2] - az;
             float acx = uvw[ic] - ax, acy = uvw[ic + 1] - ay, acz = uvw[ic + 2] - az;
             float bcx = acx - abx, bcy = acy - aby, bcz = acz - abz;
-            float longest = MathF.Sqrt(MathF.Max(abx * abx + aby * aby + abz * abz, MathF.Max(acx * acx + acy * acy + acz * acz, bcx * bcx + bcy * bcy + bcz * bcz)));
-            int steps = (int)MathF.Ceiling(longest * inverseSpacing);
-            if (steps <= 1)
+            float longest2 = MathF.Max(abx * abx + aby * aby + abz * abz, MathF.Max(acx * acx + acy * acy + acz * acz, bcx * bcx + bcy * bcy + bcz * bcz));
+            if (longest2 <= spacing2)
             {
-                // Smaller than the spacing: its corners already cover it.
-                int ca = vertexCell[a], cb = vertexCell[b], cc = vertexCell[c];
-                sums[ca] += lum[a]; counts[ca]++;
-                sums[cb] += lum[b]; counts[cb]++;
-                sums[cc] += lum[c]; counts[cc]++;
+                // Smaller than the spacing: its corners already cover it. Each corner counts once however many
+                // small triangles share it, so a dense mesh averages its vertices like the original did.
+                cornerOnly[a] = cornerOnly[b] = cornerOnly[c] = true;
                 continue;
             }
+            int steps = (int)MathF.Ceiling(MathF.Sqrt(longest2) * inverseSpacing);
             float la = lum[a], lab = lum[b] - la, lac = lum[c] - la;
             float inv = 1f / steps;
             // Barycentric grid: (i, j) with i + j ≤ steps, spacing ≤ SampleSpacing along every edge direction.
@@ -180,6 +197,12 @@ public static class Voxelizer
                     counts[cell]++;
                 }
             }
+        }
+        for (int v = 0; v < vertexCount; v++)
+        {
+            if (!cornerOnly[v]) continue;
+            sums[vertexCell[v]] += lum[v];
+            counts[vertexCell[v]]++;
         }
     }
 }

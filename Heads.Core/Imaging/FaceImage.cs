@@ -108,7 +108,7 @@ public static class FaceImage
         {
             info = Image.Identify(DecodeConfiguration, stream, out format);
         }
-        catch (Exception e) when (e is ImageFormatException or InvalidImageContentException or NotSupportedException or EndOfStreamException)
+        catch (Exception e) when (IsDecodeFailure(e))
         {
             throw new FaceImageException(FaceImageFailure.Undecodable, $"Image header cannot be read: {e.Message}", e);
         }
@@ -123,7 +123,7 @@ public static class FaceImage
         {
             image = Image.Load<Rgb24>(DecodeConfiguration, stream);
         }
-        catch (Exception e) when (e is ImageFormatException or InvalidImageContentException or NotSupportedException or UnknownImageFormatException or EndOfStreamException)
+        catch (Exception e) when (IsDecodeFailure(e))
         {
             throw new FaceImageException(FaceImageFailure.Undecodable, $"{format.Name} image cannot be decoded: {e.Message}", e);
         }
@@ -132,6 +132,9 @@ public static class FaceImage
             return ToFaceInput(image, options);
         }
     }
+
+    /// <summary>Decoders can fail on hostile bytes with exceptions of many types; all but resource exhaustion mean "cannot decode".</summary>
+    private static bool IsDecodeFailure(Exception e) => e is not (OutOfMemoryException or OperationCanceledException or FaceImageException);
 
     /// <summary>Crops (optionally), resizes with Lanczos-3 and converts to 601 luma; the image is modified in place.</summary>
     public static byte[] ToFaceInput(Image<Rgb24> image, FaceImageOptions? options = null)

@@ -225,6 +225,13 @@ internal sealed class PlyInput : IDisposable
             if (double.TryParse(token, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && value == Math.Floor(value)) return true;
             return false;
         }
+        if (type == PlyScalarType.Float32)
+        {
+            // Straight to float: via double would round twice and can miss the nearest float.
+            bool ok = float.TryParse(token, NumberStyles.Float, CultureInfo.InvariantCulture, out float f);
+            value = f;
+            return ok;
+        }
         return double.TryParse(token, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
     }
 

@@ -334,10 +334,81 @@ internal sealed class PlyBody
             isFloat[p] = !PlyProperty.IsInteger(props[p].Type);
         }
         if (_ascii) ReadVerticesAscii(e, slots, isFloat);
+        else if (!e.HasLists && TryReadVerticesCommonLayout(e, slots)) return;
         else if (!e.HasLists) ReadVerticesBinaryFixed(e, slots, isFloat);
         else ReadVerticesBinaryLists(e, slots, isFloat);
     }
 
+    /// <summary>
+    /// The layout nearly every writer uses: float x, y, z (and nx, ny, nz) and uchar colours, in any order among other
+    /// fixed-size properties. Reads each row with direct loads instead of per-property dispatch.
+    /// </summary>
+    // Called once per file or mesh with a long loop inside: compile it optimised at once instead of tiering up mid-loop.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private bool TryReadVerticesCommonLayout(PlyElement e, ReadOnlySpan<Slot> slots)
+    {
+        Span<int> at = stackalloc int[10];
+        at.Fill(-1);
+        int offset = 0;
+        for (int p = 0; p < slots.Length; p++)
+        {
+            var type = e.Properties[p].Type;
+            var slot = slots[p];
+            if (slot != Slot.Skip)
+            {
+                bool wanted = slot <= Slot.NZ ? type == PlyScalarType.Float32 : type == PlyScalarType.UInt8;
+                if (!wanted) return false;
+                at[(int)slot] = offset;
+            }
+            offset += PlyProperty.SizeOf(type);
+        }
+        bool normals = _normals is not null, colors = _colors is not null, alpha = _alpha is not null;
+        if (normals && (at[3] < 0 || at[4] < 0 || at[5] < 0)) return false;
+        if (colors && (at[6] < 0 || at[7] < 0 || at[8] < 0)) return false;
+        int ox = at[0], oy = at[1], oz = at[2], onx = at[3], ony = at[4], onz = at[5], or = at[6], og = at[7], ob = at[8], oa = at[9];
+        int rowSize = e.FixedRowSize, n = e.Count;
+        bool be = _bigEndian, finite = _options.RequireFiniteCoordinates;
+        int v = 0;
+        while (v < n)
+        {
+            if (!_input.Ensure(rowSize)) throw Truncated(e, v);
+            long chunkOffset = _input.Offset;
+            int rows = Math.Min(n - v, _input.Available / rowSize);
+            if (v + rows > _vertexCapacity) GrowVertices(v + rows);
+            var span = _input.Span[..(rows * rowSize)];
+            var pos = _positions.AsSpan(v * 3, rows * 3);
+            var nrm = normals ? _normals.AsSpan(v * 3, rows * 3) : default;
+            var col = colors ? _colors.AsSpan(v * 3, rows * 3) : default;
+            var alp = alpha ? _alpha.AsSpan(v, rows) : default;
+            for (int r = 0, o = 0, i = 0; r < rows; r++, o += rowSize, i += 3)
+            {
+                var row = span.Slice(o, rowSize);
+                float x = ReadFloat(row, ox, be), y = ReadFloat(row, oy, be), z = ReadFloat(row, oz, be);
+                pos[i] = x; pos[i + 1] = y; pos[i + 2] = z;
+                if (normals)
+                {
+                    nrm[i] = ReadFloat(row, onx, be); nrm[i + 1] = ReadFloat(row, ony, be); nrm[i + 2] = ReadFloat(row, onz, be);
+                }
+                if (colors)
+                {
+                    col[i] = row[or]; col[i + 1] = row[og]; col[i + 2] = row[ob];
+                }
+                if (alpha) alp[r] = row[oa];
+                if (finite && !(float.IsFinite(x) & float.IsFinite(y) & float.IsFinite(z) && (!normals || (float.IsFinite(nrm[i]) & float.IsFinite(nrm[i + 1]) & float.IsFinite(nrm[i + 2])))))
+                    CheckVertex(v + r, chunkOffset + o);
+            }
+            v += rows;
+            _input.Advance(rows * rowSize);
+        }
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float ReadFloat(ReadOnlySpan<byte> row, int offset, bool bigEndian) =>
+        bigEndian ? System.Buffers.Binary.BinaryPrimitives.ReadSingleBigEndian(row[offset..]) : System.Buffers.Binary.BinaryPrimitives.ReadSingleLittleEndian(row[offset..]);
+
+    // Called once per file or mesh with a long loop inside: compile it optimised at once instead of tiering up mid-loop.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ReadVerticesBinaryFixed(PlyElement e, ReadOnlySpan<Slot> slots, ReadOnlySpan<bool> isFloat)
     {
         var props = e.Properties;
@@ -397,6 +468,8 @@ internal sealed class PlyBody
         }
     }
 
+    // Called once per file or mesh with a long loop inside: compile it optimised at once instead of tiering up mid-loop.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ReadVerticesAscii(PlyElement e, ReadOnlySpan<Slot> slots, ReadOnlySpan<bool> isFloat)
     {
         var props = e.Properties;
@@ -455,6 +528,8 @@ internal sealed class PlyBody
         if (!_input.Skip((long)count * PlyProperty.SizeOf(prop.Type))) throw Truncated(e, row);
     }
 
+    // Called once per file or mesh with a long loop inside: compile it optimised at once instead of tiering up mid-loop.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ReadFaces()
     {
         var e = _faceElement!;
@@ -527,6 +602,8 @@ internal sealed class PlyBody
     }
 
     /// <summary>The common binary layout: the face row is only the index list.</summary>
+    // Called once per file or mesh with a long loop inside: compile it optimised at once instead of tiering up mid-loop.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ReadFacesBinarySimple(PlyElement e, PlyProperty prop, Span<int> indices)
     {
         int countSize = PlyProperty.SizeOf(prop.CountType);
@@ -535,44 +612,65 @@ internal sealed class PlyBody
         var indexType = prop.Type;
         bool be = _bigEndian;
         int maxPolygon = _options.MaxPolygonVertices;
-        for (int f = 0; f < e.Count; f++)
+        // Triangles as uchar 3 + three int32: consume every whole row in the buffer without per-row dispatch.
+        bool tight = countType is PlyScalarType.UInt8 or PlyScalarType.Int8 && indexType is PlyScalarType.Int32 or PlyScalarType.UInt32;
+        uint n = (uint)_vertexElement.Count;
+        int f = 0;
+        while (f < e.Count)
         {
-            if (!_input.Ensure(countSize)) throw Truncated(e, f);
-            long rowOffset = _input.Offset;
-            var span = _input.Span;
-            long count = PlyInput.ReadBinaryInteger(span, countType, be);
-            if (count < 0 || count > maxPolygon)
-                throw new PlyFormatException($"list '{prop.Name}' has count {count}, outside 0..{maxPolygon}", rowOffset, null, e.Name, f);
-            int bytes = countSize + (int)count * indexSize;
-            if (!_input.Ensure(bytes)) throw Truncated(e, f);
-            span = _input.Span;
-            int c = (int)count;
-            if (c == 3 && indexType == PlyScalarType.Int32 && !be && _triangleInts + 3 <= _triangles.Length)
+            if (tight)
             {
-                // Triangle fast path: read straight into the output.
-                int a = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(span[countSize..]);
-                int b = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(span[(countSize + 4)..]);
-                int d = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(span[(countSize + 8)..]);
-                int n = _vertexElement.Count;
-                if ((uint)a >= (uint)n || (uint)b >= (uint)n || (uint)d >= (uint)n)
+                var span = _input.Span;
+                var tri = _triangles;
+                int pos = 0, at = _triangleInts;
+                while (f < e.Count && span.Length - pos >= 13 && span[pos] == 3 && at + 3 <= tri.Length)
                 {
-                    CheckIndex(a, f, 0, rowOffset);
-                    CheckIndex(b, f, 1, rowOffset);
-                    CheckIndex(d, f, 2, rowOffset);
+                    uint a, b, d;
+                    if (be)
+                    {
+                        a = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(span[(pos + 1)..]);
+                        b = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(span[(pos + 5)..]);
+                        d = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(span[(pos + 9)..]);
+                    }
+                    else
+                    {
+                        a = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(span[(pos + 1)..]);
+                        b = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(span[(pos + 5)..]);
+                        d = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(span[(pos + 9)..]);
+                    }
+                    if (a >= n || b >= n || d >= n) break; // the general path below reports it
+                    tri[at] = (int)a;
+                    tri[at + 1] = (int)b;
+                    tri[at + 2] = (int)d;
+                    at += 3;
+                    pos += 13;
+                    f++;
                 }
-                _triangles[_triangleInts] = a;
-                _triangles[_triangleInts + 1] = b;
-                _triangles[_triangleInts + 2] = d;
-                _triangleInts += 3;
+                _triangleInts = at;
+                _input.Advance(pos);
+                if (f == e.Count) break;
             }
-            else
-            {
-                for (int j = 0; j < c; j++)
-                    indices[j] = CheckIndex(PlyInput.ReadBinaryInteger(span[(countSize + j * indexSize)..], indexType, be), f, j, rowOffset);
-                AddPolygon(indices[..c]);
-            }
-            _input.Advance(bytes);
+            ReadOneBinaryFace(e, prop, indices, f, countSize, indexSize, maxPolygon);
+            f++;
         }
+    }
+
+    private void ReadOneBinaryFace(PlyElement e, PlyProperty prop, Span<int> indices, int f, int countSize, int indexSize, int maxPolygon)
+    {
+        bool be = _bigEndian;
+        if (!_input.Ensure(countSize)) throw Truncated(e, f);
+        long rowOffset = _input.Offset;
+        long count = PlyInput.ReadBinaryInteger(_input.Span, prop.CountType, be);
+        if (count < 0 || count > maxPolygon)
+            throw new PlyFormatException($"list '{prop.Name}' has count {count}, outside 0..{maxPolygon}", rowOffset, null, e.Name, f);
+        int c = (int)count;
+        int bytes = countSize + c * indexSize;
+        if (!_input.Ensure(bytes)) throw Truncated(e, f);
+        var span = _input.Span;
+        for (int j = 0; j < c; j++)
+            indices[j] = CheckIndex(PlyInput.ReadBinaryInteger(span[(countSize + j * indexSize)..], prop.Type, be), f, j, rowOffset);
+        AddPolygon(indices[..c]);
+        _input.Advance(bytes);
     }
 
     private int CheckIndex(long idx, int face, int position, long rowOffset)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
@@ -41,6 +42,8 @@ public static class PlyWriter
     }
 
     /// <summary>Writes a mesh from spans; empty <paramref name="colors"/> or <paramref name="normals"/> leave those properties out.</summary>
+    // Called once per file or mesh with a long loop inside: compile it optimised at once instead of tiering up mid-loop.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Write(Stream stream, ReadOnlySpan<float> positions, ReadOnlySpan<byte> colors, ReadOnlySpan<int> triangles, ReadOnlySpan<float> normals, PlyWriteOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
@@ -83,6 +86,8 @@ public static class PlyWriter
         if (!normals.IsEmpty && normals.Length != positions.Length) throw new ArgumentException("Normals must hold one triple per vertex.", nameof(normals));
     }
 
+    // Called once per file or mesh with a long loop inside: compile it optimised at once instead of tiering up mid-loop.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WriteVertices(PlyOutput output, ReadOnlySpan<float> positions, ReadOnlySpan<byte> colors, ReadOnlySpan<float> normals)
     {
         bool withNormals = !normals.IsEmpty, withColors = !colors.IsEmpty;
