@@ -118,16 +118,14 @@ public sealed class VoxelEnsemble : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input)
     {
-        // input [B, In] → [B, V]
+        // input [B, In] → [B, V]. Layer 1 as W·xᵀ keeps the big [V·U, In] weight in its stored row-major layout, so the
+        // product streams it once and never needs a transposed copy; only the small [V·U, B] result is rearranged.
+        using var scope = NewDisposeScope();
         long b = input.shape[0];
-        using var w = firstWeight.view(Count * Architecture.Units, Architecture.Inputs);
-        using var bias = firstBias.view(-1);
-        using var h = addmm(bias, input, w.t(), 1, 1);
-        using var hv = h.view(b, Count, Architecture.Units);
-        // [V, B, U] contiguous: bmm on the strided transpose falls off the fast batched-GEMM path (10× slower measured).
-        using var first = hv.transpose(0, 1).contiguous();
-        using var output = ForwardFromFirstLayer(first);
-        return output.squeeze(2).t();
+        var h = firstWeight.view(Count * Architecture.Units, Architecture.Inputs).mm(input.t());
+        var first = h.view(Count, Architecture.Units, b).transpose(1, 2).contiguous().add_(firstBias.unsqueeze(1));
+        var output = ForwardFromFirstLayer(first);
+        return output.squeeze(2).t().MoveToOuterDisposeScope();
     }
 
     /// <summary>Layers after the first: takes layer 0's pre-activation [V, B, U] and returns [V, B, 1].</summary>
