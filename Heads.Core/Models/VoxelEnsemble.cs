@@ -61,15 +61,36 @@ public sealed class VoxelEnsemble : nn.Module<Tensor, Tensor>
         Architecture = CheckArchitecture(architecture);
         Count = (int)linearWeights[0].shape[0];
         using var noGrad = no_grad();
-        // Owned by this module, so kept out of any dispose scope the caller has open.
-        firstWeight = new Parameter(linearWeights[0].contiguous().clone().DetachFromDisposeScope());
-        firstBias = new Parameter(linearBiases[0].contiguous().clone().DetachFromDisposeScope());
+        // New handles owned by this module (sharing storage where the layout already fits), kept out of any dispose scope the caller has open.
+        firstWeight = new Parameter(linearWeights[0].detach().contiguous().DetachFromDisposeScope());
+        firstBias = new Parameter(linearBiases[0].detach().contiguous().DetachFromDisposeScope());
         for (int l = 1; l < architecture.LayerCount; l++)
         {
-            laterWeights.Add(new Parameter(linearWeights[l].transpose(1, 2).contiguous().clone().DetachFromDisposeScope()));
-            laterBiases.Add(new Parameter(linearBiases[l].unsqueeze(1).contiguous().clone().DetachFromDisposeScope()));
+            laterWeights.Add(new Parameter(linearWeights[l].detach().transpose(1, 2).contiguous().DetachFromDisposeScope()));
+            laterBiases.Add(new Parameter(linearBiases[l].detach().unsqueeze(1).contiguous().DetachFromDisposeScope()));
         }
         RegisterComponents();
+    }
+
+    /// <summary>
+    /// An ensemble from per-layer tensors in the saved (Linear) layout: weights [V, out, in], biases [V, out]. The first layer's
+    /// contiguous tensors are used without a copy (the ensemble shares their storage), so assembling a 5 GB model does not need 10.
+    /// </summary>
+    public static VoxelEnsemble FromLinearLayers(DenseArchitecture architecture, IReadOnlyList<Tensor> linearWeights, IReadOnlyList<Tensor> linearBiases)
+    {
+        ArgumentNullException.ThrowIfNull(architecture);
+        ArgumentNullException.ThrowIfNull(linearWeights);
+        ArgumentNullException.ThrowIfNull(linearBiases);
+        if (linearWeights.Count != architecture.LayerCount || linearBiases.Count != architecture.LayerCount)
+            throw new ArgumentException($"A {architecture} ensemble needs {architecture.LayerCount} weights and biases; got {linearWeights.Count} and {linearBiases.Count}.");
+        long v = linearWeights[0].shape[0];
+        for (int l = 0; l < architecture.LayerCount; l++)
+        {
+            long[] w = [v, architecture.LayerOutputs(l), architecture.LayerInputs(l)], b = [v, architecture.LayerOutputs(l)];
+            if (!linearWeights[l].shape.SequenceEqual(w) || !linearBiases[l].shape.SequenceEqual(b))
+                throw new ArgumentException($"Layer {l} needs weight [{string.Join(", ", w)}] and bias [{string.Join(", ", b)}]; got [{string.Join(", ", linearWeights[l].shape)}] and [{string.Join(", ", linearBiases[l].shape)}].");
+        }
+        return new VoxelEnsemble(architecture, linearWeights, linearBiases);
     }
 
     /// <summary>The per-voxel seed: a 64-bit mix of the training seed and the voxel index.</summary>
@@ -97,15 +118,14 @@ public sealed class VoxelEnsemble : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input)
     {
-        // input [B, In] → [B, V]
+        // input [B, In] → [B, V]. Layer 1 as W·xᵀ keeps the big [V·U, In] weight in its stored row-major layout, so the
+        // product streams it once and never needs a transposed copy; only the small [V·U, B] result is rearranged.
+        using var scope = NewDisposeScope();
         long b = input.shape[0];
-        using var w = firstWeight.view(Count * Architecture.Units, Architecture.Inputs);
-        using var bias = firstBias.view(-1);
-        using var h = addmm(bias, input, w.t(), 1, 1);
-        using var hv = h.view(b, Count, Architecture.Units);
-        using var first = hv.transpose(0, 1);
-        using var output = ForwardFromFirstLayer(first);
-        return output.squeeze(2).t();
+        var h = firstWeight.view(Count * Architecture.Units, Architecture.Inputs).mm(input.t());
+        var first = h.view(Count, Architecture.Units, b).transpose(1, 2).contiguous().add_(firstBias.unsqueeze(1));
+        var output = ForwardFromFirstLayer(first);
+        return output.squeeze(2).t().MoveToOuterDisposeScope();
     }
 
     /// <summary>Layers after the first: takes layer 0's pre-activation [V, B, U] and returns [V, B, 1].</summary>
