@@ -1,3 +1,4 @@
+using Dataset.Service.Apis;
 using Dataset.Service.Extensions;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -7,8 +8,14 @@ builder.AddApplicationServices();
 
 var app = builder.Build();
 
+app.UseRequestBodyLimit();
 app.MapDefaultEndpoints();
 app.MapOpenApi();
 app.MapDiagnosticsApi();
+app.MapHeadsApi();
+app.MapDatasetsApi();
 
 app.Run();
+
+/// <summary>Visible to WebApplicationFactory in the tests.</summary>
+public partial class Program;
