@@ -20,7 +20,7 @@ public sealed class DatasetBuildRegistry(TimeProvider time)
     {
         Trim();
         var queued = new LocalBuildStatus(datasetId, kind, DatasetState.Queued, time.GetUtcNow());
-        return _builds.AddOrUpdate(datasetId, queued, (_, old) => old.State == DatasetState.Queued ? old : queued) == queued;
+        return ReferenceEquals(_builds.AddOrUpdate(datasetId, queued, (_, old) => old.State == DatasetState.Queued ? old : queued), queued);
     }
 
     public LocalBuildStatus? Find(string datasetId) => _builds.TryGetValue(datasetId, out var s) ? s : null;

@@ -180,6 +180,7 @@ public sealed class DatasetBuildTests(ServiceFixture service)
     [InlineData("""{"datasetId":"heads","kind":"FaceNet"}""")]
     [InlineData("""{"datasetId":"-leading","kind":"FaceNet"}""")]
     [InlineData("""{"datasetId":"ok-id"}""")]
+    [InlineData("""{"datasetId":"ok-id","kind":"Voxels"}""")]
     [InlineData("""{"datasetId":"ok-id","kind":"FaceNet","heldOutFraction":1.0}""")]
     [InlineData("""{"datasetId":"ok-id","kind":"FaceNet","limit":0}""")]
     [InlineData("""{"datasetId":"ok-id","kind":"FaceNet","headIdPrefix":"../x"}""")]
@@ -187,6 +188,28 @@ public sealed class DatasetBuildTests(ServiceFixture service)
     {
         var response = await service.Client.PostAsync("/api/v1/datasets", new StringContent(body, Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_build_without_an_id_gets_a_generated_valid_one()
+    {
+        await service.EnsureHeadsAsync(Prefix, HeadCount);
+        var response = await service.Client.PostAsJsonAsync("/api/v1/datasets", new { kind = "HeadsNet", headIdPrefix = Prefix, limit = 1, heldOutFraction = 0.0 }, ServiceFixture.Json);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var id = response.Headers.Location!.OriginalString["/api/v1/datasets/".Length..];
+        Assert.True(ResourceIds.IsValid(id), id);
+        Assert.StartsWith("headsnet-", id);
+        var status = await service.WaitForDatasetAsync(id);
+        Assert.Equal(0, status.GetProperty("manifest").GetProperty("heldOutRows").GetInt64());
+    }
+
+    [Fact]
+    public async Task A_BuildDataset_with_an_invalid_id_faults_without_touching_storage()
+    {
+        await service.Bus.Publish(new BuildDataset { DatasetId = "Not/Valid", Kind = DatasetKind.FaceNet });
+        var fault = await service.WaitForAsync(() => service.BuildFaults.FirstOrDefault(f => f.Message.DatasetId == "Not/Valid"), "fault of an invalid id");
+        Assert.Equal(typeof(ArgumentException).FullName, fault.Exceptions[0].ExceptionType);
+        Assert.Empty(await service.SnapshotAsync("Not/"));
     }
 
     [Fact]

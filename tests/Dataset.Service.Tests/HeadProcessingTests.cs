@@ -110,6 +110,16 @@ public sealed class HeadProcessingTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task A_HeadScraped_with_an_invalid_head_id_faults_and_stores_nothing()
+    {
+        await service.Bus.Publish(ServiceFixture.ScrapedEvent("../Escape"));
+        var fault = await service.WaitForAsync(() => service.HeadFaults.FirstOrDefault(f => f.Message.HeadId == "../Escape"), "fault of an invalid head id");
+        Assert.Equal(typeof(ArgumentException).FullName, fault.Exceptions[0].ExceptionType);
+        Assert.Empty(await service.SnapshotAsync("heads/../"));
+        Assert.Empty(await service.SnapshotAsync("rejects/../"));
+    }
+
+    [Fact]
     public async Task Head_listings_refuse_invalid_paging_and_ids()
     {
         Assert.Equal(HttpStatusCode.BadRequest, (await service.Client.GetAsync("/api/v1/heads?limit=0")).StatusCode);
