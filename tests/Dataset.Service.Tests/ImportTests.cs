@@ -10,6 +10,7 @@ public sealed class ImportTests(ServiceFixture service)
     [Fact]
     public async Task The_original_facenet_files_import_as_a_FaceNet_dataset_of_3333_rows()
     {
+        _ = SharedData.Root; // fails with where it looked when the shared data is missing
         var response = await service.Client.PostAsJsonAsync("/api/v1/datasets/imports", new { datasetId = "facenet-original", directory = "facenet" }, ServiceFixture.Json);
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var status = await service.WaitForDatasetAsync("facenet-original", seconds: 60);

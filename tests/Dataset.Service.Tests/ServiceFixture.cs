@@ -30,6 +30,7 @@ public sealed class ServiceFixture : IAsyncLifetime
     private readonly RealInfrastructure _infrastructure = new();
     private WebApplicationFactory<Program>? _factory;
     private HostReceiveEndpointHandle? _observer;
+    private string? _emptyImportRoot;
 
     public ConcurrentQueue<Fault<HeadScraped>> HeadFaults { get; } = new();
     public ConcurrentQueue<Fault<BuildDataset>> BuildFaults { get; } = new();
@@ -48,7 +49,8 @@ public sealed class ServiceFixture : IAsyncLifetime
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
             foreach (var (key, value) in _infrastructure.ConnectionStrings) web.UseSetting(key, value);
-            web.UseSetting("Dataset:ImportRoot", SharedData.Root);
+            // Without the shared data only the import of the original files can fail; the folder-name rules still hold.
+            web.UseSetting("Dataset:ImportRoot", SharedData.RootOrNull ?? (_emptyImportRoot = Directory.CreateTempSubdirectory("heads-import-root-").FullName));
             web.UseSetting("Dataset:ProgressInterval", "00:00:00.200");
             // Small blocks so the test datasets span several staged blocks.
             web.UseSetting("Dataset:BlockSizeBytes", (256 * 1024).ToString());
@@ -176,5 +178,6 @@ public sealed class ServiceFixture : IAsyncLifetime
         Client?.Dispose();
         if (_factory is not null) await _factory.DisposeAsync();
         await _infrastructure.DisposeAsync();
+        if (_emptyImportRoot is not null) Directory.Delete(_emptyImportRoot, recursive: true);
     }
 }
