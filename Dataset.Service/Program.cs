@@ -1,3 +1,4 @@
+using Dataset.Service.Apis;
 using Dataset.Service.Extensions;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -7,8 +8,16 @@ builder.AddApplicationServices();
 
 var app = builder.Build();
 
+app.UseRequestBodyLimit();
+// Bare error statuses (a body that does not bind, 404 outside the APIs) get a ProblemDetails body too.
+app.UseStatusCodePages();
 app.MapDefaultEndpoints();
 app.MapOpenApi();
 app.MapDiagnosticsApi();
+app.MapHeadsApi();
+app.MapDatasetsApi();
 
 app.Run();
+
+/// <summary>Visible to WebApplicationFactory in the tests.</summary>
+public partial class Program;
