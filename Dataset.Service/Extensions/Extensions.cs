@@ -25,6 +25,7 @@ public static class Extensions
             bus.AddConsumer<HeadScrapedConsumer>(typeof(HeadScrapedConsumerDefinition));
             bus.AddConsumer<BuildDatasetConsumer>(typeof(BuildDatasetConsumerDefinition));
             bus.AddConsumer<ImportFaceNetDatasetConsumer>(typeof(ImportFaceNetDatasetConsumerDefinition));
+            bus.AddConsumer<ScrapeCompletedConsumer>(typeof(ScrapeCompletedConsumerDefinition));
         });
 
         builder.Services.Configure<DatasetOptions>(builder.Configuration.GetSection(DatasetOptions.SectionName));

@@ -161,6 +161,9 @@ public sealed class HeadSampleStore(HeadsBlobContainers containers)
         }, ct);
     }
 
+    public async Task<bool> IsRejectedAsync(string headId, CancellationToken ct) =>
+        (await Container.GetBlobClient(DatasetBlobLayout.RejectBlob(headId)).ExistsAsync(ct)).Value;
+
     /// <summary>A head that was rejected and later processed (its blobs fixed) is no longer listed as rejected.</summary>
     public Task ClearRejectionAsync(string headId, CancellationToken ct) =>
         Container.GetBlobClient(DatasetBlobLayout.RejectBlob(headId)).DeleteIfExistsAsync(cancellationToken: ct);

@@ -28,4 +28,18 @@ public sealed class DatasetOptions
 
     /// <summary>How often the heads-processed rate is logged (only when something happened).</summary>
     public TimeSpan RateLogInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    public DatasetPipelineOptions Pipeline { get; set; } = new();
+}
+
+/// <summary>The default pipeline's dataset step: build datasets when a scrape completes.</summary>
+public sealed class DatasetPipelineOptions
+{
+    public bool BuildOnScrape { get; set; }
+
+    /// <summary>HeadsNet rows are one per mesh vertex (~31k a head), so the pipeline's HeadsNet set uses fewer heads.</summary>
+    public int HeadsNetHeads { get; set; } = 40;
+
+    /// <summary>How long to wait for a scrape's heads to be processed before building with what is there.</summary>
+    public TimeSpan WaitForHeads { get; set; } = TimeSpan.FromMinutes(30);
 }

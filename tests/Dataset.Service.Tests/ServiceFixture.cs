@@ -55,6 +55,7 @@ public sealed class ServiceFixture : IAsyncLifetime
             // Small blocks so the test datasets span several staged blocks.
             web.UseSetting("Dataset:BlockSizeBytes", (256 * 1024).ToString());
             web.UseSetting("Dataset:BuildStaleAfter", "00:00:30");
+            web.UseSetting("Dataset:Pipeline:BuildOnScrape", "true");
             web.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Dataset.Service", LogLevel.Information));
         });
         Client = _factory.CreateClient();
