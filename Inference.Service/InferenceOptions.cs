@@ -14,8 +14,11 @@ public sealed class InferenceOptions
     /// <summary>Largest head a client may ask <c>GET /api/v1/heads/random</c> for.</summary>
     public int MaxPoints { get; set; } = 1_000_000;
 
-    /// <summary>Heads sampled at once; each holds a block of activations and keeps the cores busy.</summary>
-    public int MaxConcurrentHeads { get; set; } = 2;
+    /// <summary>
+    /// Heads sampled at once. One 200,000-point head already keeps every core busy (about 180 GFLOP), so a second
+    /// one at the same time only makes both slower; more helps only with more cores than torch threads.
+    /// </summary>
+    public int MaxConcurrentHeads { get; set; } = 1;
 
     /// <summary>Most faces run through a FaceNet in one forward pass.</summary>
     public int MaxBatch { get; set; } = 32;
@@ -34,6 +37,12 @@ public sealed class InferenceOptions
 
     /// <summary>The newest jobs of each network kind that stay loaded; older ones are listed as not loaded.</summary>
     public int ModelsPerKind { get; set; } = 3;
+
+    /// <summary>
+    /// FaceNet2 jobs kept loaded: all 32,768 networks take 5.1 GB, so by default only the newest (a reload holds the
+    /// old one until the new one is in, so briefly two).
+    /// </summary>
+    public int FaceNet2Models { get; set; } = 1;
 
     /// <summary>Synthetic sample faces rendered at start (seeds 1..N) for <c>GET /api/v1/samples</c>.</summary>
     public int SampleFaces { get; set; } = 4;

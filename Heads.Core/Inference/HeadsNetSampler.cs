@@ -24,7 +24,8 @@ public static class HeadsNetSampler
 
         var positions = new float[count * 3];
         var colors = new byte[count * 3];
-        using var noGrad = no_grad();
+        // Inference mode: no autograd bookkeeping; the block's tensors never leave this method.
+        using var inference = inference_mode();
         for (int start = 0; start < count; start += blockRows)
         {
             cancellationToken.ThrowIfCancellationRequested();

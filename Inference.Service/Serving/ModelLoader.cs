@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Azure;
+using Heads.Core.Contracts;
 using Heads.Core.Models;
 using Microsoft.Extensions.Options;
 
@@ -58,7 +59,6 @@ public sealed class ModelLoader(
         var clock = Stopwatch.StartNew();
         var listing = await store.ListAsync(cancellationToken);
         var current = registry.Current;
-        var keep = Math.Max(1, options.Value.ModelsPerKind);
         var skipped = new List<SkippedModel>(listing.Unreadable);
         var served = new List<ServedModel>();
         int loadedNow = 0;
@@ -68,12 +68,12 @@ public sealed class ModelLoader(
             // Two manifests may claim one job id (copied folders); the newest wins.
             var newest = group.GroupBy(j => j.JobId).Select(g => g.OrderByDescending(j => j.CreatedAt).First())
                 .OrderByDescending(j => j.CreatedAt).ThenBy(j => j.JobId).ToList();
-            int kept = 0;
+            int kept = 0, keep = Math.Max(1, group.Key == TrainingModel.FaceNet2 ? options.Value.FaceNet2Models : options.Value.ModelsPerKind);
             foreach (var job in newest)
             {
                 if (kept >= keep)
                 {
-                    skipped.Add(new SkippedModel(job.BlobName, job.JobId, job.Model, job.CreatedAt, $"Not loaded: only the newest {keep} {job.Model} models are served (Inference:ModelsPerKind)."));
+                    skipped.Add(new SkippedModel(job.BlobName, job.JobId, job.Model, job.CreatedAt, $"Not loaded: only the newest {keep} {job.Model} models are served (Inference:{(job.Model == TrainingModel.FaceNet2 ? nameof(InferenceOptions.FaceNet2Models) : nameof(InferenceOptions.ModelsPerKind))})."));
                     continue;
                 }
                 var existing = current.Models.FirstOrDefault(m => m.Job.BlobName == job.BlobName && m.Job.ETag == job.ETag);

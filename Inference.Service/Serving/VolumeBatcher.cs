@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Heads.Core.Models;
+using TorchSharp;
 
 namespace Inference.Service.Serving;
 
@@ -79,7 +80,9 @@ public sealed class VolumeBatcher
         {
             var faces = new byte[batch.Count * VolumePostProcessing.FacePixels];
             for (int i = 0; i < batch.Count; i++) batch[i].Face.CopyTo(faces, i * VolumePostProcessing.FacePixels);
-            var volumes = predictor.PredictVolumes(faces);
+            byte[] volumes;
+            // Inference mode: no autograd bookkeeping at all (the engine's no_grad inside still applies).
+            using (torch.inference_mode()) volumes = predictor.PredictVolumes(faces);
             onBatch?.Invoke(batch.Count);
             for (int i = 0; i < batch.Count; i++)
                 batch[i].Result.TrySetResult(volumes.AsSpan(i * VolumePostProcessing.VolumeVoxels, VolumePostProcessing.VolumeVoxels).ToArray());
