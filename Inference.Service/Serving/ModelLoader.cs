@@ -98,11 +98,12 @@ public sealed class ModelLoader(
                     logger.LogInformation("Loaded {Model} job {JobId} ({Parameters:N0} parameters, dataset {DatasetId}) in {Seconds:F2} s",
                         job.Model, job.JobId, model.Parameters, job.DatasetId, model.LoadSeconds);
                 }
-                catch (Exception e) when (e is ModelFormatException or RequestFailedException or FormatException or IOException or ArgumentException)
+                // One model that cannot load (bad file, storage error, native failure) must not keep the others from serving.
+                catch (Exception e) when (e is not OperationCanceledException)
                 {
                     var why = $"Load failed: {e.Message}";
                     // Storage hiccups are retried on the next scan; a broken model stays broken until rewritten.
-                    if (e is not RequestFailedException and not IOException) failures[(job.BlobName, job.ETag)] = why;
+                    if (e is ModelFormatException or FormatException or ArgumentException) failures[(job.BlobName, job.ETag)] = why;
                     skipped.Add(new SkippedModel(job.BlobName, job.JobId, job.Model, job.CreatedAt, why));
                     metrics.ModelLoaded(job.Model, 0, "failed");
                     logger.LogError(e, "Could not load {Model} job {JobId} from {Blob}", job.Model, job.JobId, job.BlobName);
