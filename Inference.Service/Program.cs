@@ -1,3 +1,4 @@
+using Inference.Service.Apis;
 using Inference.Service.Extensions;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -7,8 +8,18 @@ builder.AddApplicationServices();
 
 var app = builder.Build();
 
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+// The 3D viewer (wwwroot/index.html) at /.
+app.UseDefaultFiles();
+app.UseStaticFiles();
+
 app.MapDefaultEndpoints();
 app.MapOpenApi();
 app.MapDiagnosticsApi();
+app.MapPredictionsApi();
+app.MapHeadsApi();
+app.MapModelsApi();
+app.MapSamplesApi();
 
 app.Run();

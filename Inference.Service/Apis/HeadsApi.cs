@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using System.Globalization;
+using Heads.Core.Contracts;
+using Heads.Core.Geometry.Ply;
+using Heads.Core.Inference;
+using Inference.Service.Serving;
+using Microsoft.Extensions.Options;
+
+namespace Inference.Service.Apis;
+
+public static class HeadsApi
+{
+    public static RouteGroupBuilder MapHeadsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1/heads").WithTags("Heads");
+
+        api.MapGet("/random", SampleAsync)
+            .WithName("RandomHead")
+            .WithSummary("A coloured point cloud of a head from HeadsNet")
+            .WithDescription(
+                "seed: the head seed in [0, 1) (default: random; the answer's X-Heads-Seed header repeats it). " +
+                "points: how many points (default 200000, at most Inference:MaxPoints). " +
+                "format: ply (binary little-endian PLY: float x, y, z; uchar red, green, blue) or csv (x,y,z,r,g,b lines); " +
+                "or Accept application/x-ply / text/csv. model: headsnet or a job id (default: the newest HeadsNet).")
+            .Produces(200, null, VolumeFormats.Ply, VolumeFormats.Csv)
+            .ProducesProblem(400)
+            .ProducesProblem(404)
+            .ProducesProblem(406)
+            .ProducesProblem(503);
+
+        return api;
+    }
+
+    private static async Task<IResult> SampleAsync(HttpContext http, ModelRegistry registry, HeadsNetGate gate, IOptions<InferenceOptions> options, InferenceMetrics metrics,
+        double? seed = null, int? points = null, string? format = null, string? model = null)
+    {
+        var ct = http.RequestAborted;
+        long started = Stopwatch.GetTimestamp();
+        TrainingModel? kind = null;
+        string formatName = "unknown";
+        http.Response.OnCompleted(() =>
+        {
+            metrics.Request("heads", kind, formatName, http.Response.StatusCode, Stopwatch.GetElapsedTime(started).TotalSeconds);
+            return Task.CompletedTask;
+        });
+
+        var (csv, formatProblem) = NegotiateCsv(format, http.Request);
+        if (formatProblem is not null) return formatProblem;
+        formatName = csv ? "csv" : "ply";
+
+        int max = options.Value.MaxPoints;
+        int count = points ?? Heads.Core.Models.HeadsNetModel.DefaultPoints;
+        if (count < 1 || count > max)
+            return Results.Problem(statusCode: 400, title: "Invalid point count", detail: $"points must be within 1..{max:N0} (Inference:MaxPoints); it was {count:N0}.");
+        if (seed is { } s && (!double.IsFinite(s) || s < 0 || s >= 1))
+            return Results.Problem(statusCode: 400, title: "Invalid seed", detail: $"seed must be a number in [0, 1); it was {s.ToString(CultureInfo.InvariantCulture)}.");
+        float headSeed = seed is { } given ? (float)given : Random.Shared.NextSingle();
+
+        var (lease, problem) = ModelSelection.Acquire(registry, model, ModelSelection.Family.Heads);
+        if (lease is null) return problem!;
+        using (lease)
+        {
+            var served = lease.Model;
+            kind = served.Kind;
+            Activity.Current?.SetTag("heads.model", served.Kind.ToString());
+            Activity.Current?.SetTag("heads.job_id", served.JobId.ToString());
+            Activity.Current?.SetTag("heads.points", count);
+            Heads.Core.Models.HeadPointCloud cloud;
+            using (await gate.EnterAsync(ct))
+                cloud = HeadsNetSampler.Sample(served.Heads!, headSeed, count, cancellationToken: ct);
+
+            http.Response.Headers["X-Heads-Model"] = served.Kind.ToString();
+            http.Response.Headers["X-Heads-Job"] = served.JobId.ToString();
+            http.Response.Headers["X-Heads-Seed"] = headSeed.ToString("R", CultureInfo.InvariantCulture);
+            http.Response.Headers["X-Heads-Points"] = count.ToString(CultureInfo.InvariantCulture);
+            if (csv)
+            {
+                await VolumeFormats.Send(http.Response, VolumeFormats.Csv + "; charset=utf-8; header=absent", VolumeFormats.PointCloudCsv(cloud), ct);
+            }
+            else
+            {
+                using var ply = new MemoryStream(count * 15 + 512);
+                PlyWriter.WritePointCloud(ply, cloud.Positions, cloud.Colors, PlyFormat.BinaryLittleEndian,
+                    [$"HeadsNet job {served.JobId}, seed {headSeed.ToString("R", CultureInfo.InvariantCulture)}, {count} points"]);
+                http.Response.Headers.ContentDisposition = "inline; filename=\"head.ply\"";
+                await VolumeFormats.Send(http.Response, VolumeFormats.Ply, ply.GetBuffer().AsMemory(0, (int)ply.Length), ct);
+            }
+        }
+        return Results.Empty;
+    }
+
+    private static (bool Csv, IResult? Problem) NegotiateCsv(string? format, HttpRequest request)
+    {
+        if (!string.IsNullOrWhiteSpace(format))
+            return format.Trim().ToLowerInvariant() switch
+            {
+                "ply" => (false, null),
+                "csv" => (true, null),
+                _ => (false, Results.Problem(statusCode: 400, title: "Unknown format", detail: $"format '{format}' is not one of ply, csv.")),
+            };
+        var accept = request.GetTypedHeaders().Accept;
+        if (accept.Count == 0) return (false, null);
+        foreach (var media in accept.Where(a => a.Quality is not 0).OrderByDescending(a => a.Quality ?? 1))
+        {
+            var type = media.MediaType.Value ?? "";
+            if (type.Equals(VolumeFormats.Ply, StringComparison.OrdinalIgnoreCase) || type == "*/*" || type.Equals("application/*", StringComparison.OrdinalIgnoreCase)
+                || type.Equals(VolumeFormats.OctetStream, StringComparison.OrdinalIgnoreCase))
+                return (false, null);
+            if (type.Equals(VolumeFormats.Csv, StringComparison.OrdinalIgnoreCase) || type.Equals("text/*", StringComparison.OrdinalIgnoreCase))
+                return (true, null);
+        }
+        return (false, Results.Problem(statusCode: 406, title: "Not acceptable",
+            detail: $"None of '{request.Headers.Accept}' is produced. Ask for {VolumeFormats.Ply} or {VolumeFormats.Csv} (or use ?format=ply|csv)."));
+    }
+}
