@@ -28,7 +28,8 @@ public static class Messaging
             bus.AddConsumer<PipelinePingedConsumer>().Endpoint(e =>
             {
                 e.Temporary = true;
-                e.InstanceId = $"{Environment.MachineName}-{Environment.ProcessId}".ToLowerInvariant();
+                // A per-start suffix: two hosts in one process (tests) must not share an exclusive queue.
+                e.InstanceId = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}".ToLowerInvariant();
             });
             configureConsumers?.Invoke(bus);
 
