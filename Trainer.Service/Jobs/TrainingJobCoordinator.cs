@@ -27,7 +27,7 @@ public sealed class TrainingJobCoordinator(
             logger.LogInformation("Job {JobId} is already {State}; StartTraining ignored", job.JobId, job.State);
             return;
         }
-        if (!created) logger.LogInformation("Job {JobId} exists ({State}); resuming it", job.JobId, job.State);
+        if (!created && job.State == TrainingJobState.Running) logger.LogInformation("Job {JobId} was running; resuming it", job.JobId);
 
         try
         {
