@@ -60,14 +60,19 @@ public sealed record TrainingJobProgress
     public bool Finished { get; init; }
     public required DateTimeOffset UpdatedAt { get; init; }
 
-    public static TrainingJobProgress From(TrainingProgress p, string replica, bool finished)
+    /// <param name="pruned">FaceNet2: voxels of the shard stored as constants (no training time).</param>
+    /// <param name="blockSize">FaceNet2: networks trained at once (the engine's ensemble size).</param>
+    public static TrainingJobProgress From(TrainingProgress p, string replica, bool finished, int pruned = 0, int blockSize = int.MaxValue)
     {
         double fraction;
         if (p.VoxelsTotal > 0)
         {
-            // Voxels done counts a block only when its last epoch ends; spread the block's voxels over its epochs.
-            double running = (p.VoxelsTotal - p.VoxelsDone) * (p.Epoch >= p.Epochs ? 0 : (double)p.Epoch / Math.Max(1, p.Epochs));
-            fraction = (p.VoxelsDone + running) / p.VoxelsTotal;
+            // Time goes into the trained voxels only; the engine counts a block as done when its last epoch ends, so the
+            // running block is credited by its share of epochs.
+            int trainedTotal = p.VoxelsTotal - pruned;
+            int trainedDone = p.VoxelsDone - pruned;
+            double running = p.Epoch >= p.Epochs ? 0 : Math.Min(blockSize, trainedTotal - trainedDone) * (double)p.Epoch / Math.Max(1, p.Epochs);
+            fraction = trainedTotal <= 0 ? 1 : (trainedDone + running) / trainedTotal;
         }
         else
         {

@@ -15,6 +15,7 @@ public sealed class TrainingMonitor : IProgress<TrainingProgress>, IAsyncDisposa
     private readonly TrainingJobStore _store;
     private readonly Guid _jobId;
     private readonly VoxelShardRange? _shard;
+    private readonly int _blockSize;
     private readonly TrainingModel _model;
     private readonly string _replica;
     private readonly TrainerOptions _options;
@@ -23,12 +24,15 @@ public sealed class TrainingMonitor : IProgress<TrainingProgress>, IAsyncDisposa
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private TrainingProgress? _latest;
+    private int? _pruned;
     private TrainingProgress? _written;
     private DateTime _lastLog = DateTime.MinValue;
 
+    /// <param name="blockSize">FaceNet2: networks the engine trains at once, for estimating a shard's share done.</param>
     public TrainingMonitor(TrainingJobStore store, Guid jobId, VoxelShardRange? shard, TrainingModel model, string replica,
-        TrainerOptions options, ILogger logger, CancellationToken hostToken)
+        TrainerOptions options, ILogger logger, CancellationToken hostToken, int blockSize = int.MaxValue)
     {
+        _blockSize = blockSize;
         _store = store;
         _jobId = jobId;
         _shard = shard;
@@ -50,6 +54,8 @@ public sealed class TrainingMonitor : IProgress<TrainingProgress>, IAsyncDisposa
 
     public void Report(TrainingProgress value)
     {
+        // The engine's first report is from the first block, when only the pruned voxels count as done.
+        _pruned ??= value.VoxelsDone;
         Volatile.Write(ref _latest, value);
         var model = TrainerMetrics.ModelTag(_model);
         if (double.IsFinite(value.Loss)) TrainerMetrics.Loss.Record(value.Loss, model);
@@ -73,7 +79,7 @@ public sealed class TrainingMonitor : IProgress<TrainingProgress>, IAsyncDisposa
     {
         var latest = Latest;
         if (latest is null || (ReferenceEquals(latest, _written) && !finished)) return;
-        var progress = TrainingJobProgress.From(latest, _replica, finished);
+        var progress = TrainingJobProgress.From(latest, _replica, finished, _pruned ?? 0, _blockSize);
         if (_shard is { } shard) await _store.WriteShardProgressAsync(_jobId, shard, progress, ct);
         else await _store.WriteProgressAsync(_jobId, progress, ct);
         _written = latest;

@@ -64,7 +64,7 @@ public sealed class VoxelShardTraining(
         activity?.SetTag("heads.replica", settings.EffectiveReplicaName);
         var clock = Stopwatch.StartNew();
         VoxelShard shard;
-        await using (var monitor = new TrainingMonitor(jobs, command.JobId, range, TrainingModel.FaceNet2, settings.EffectiveReplicaName, settings, logger, ct))
+        await using (var monitor = new TrainingMonitor(jobs, command.JobId, range, TrainingModel.FaceNet2, settings.EffectiveReplicaName, settings, logger, ct, engineOptions.EnsembleSize))
         {
             try
             {

@@ -52,14 +52,20 @@ internal sealed class TrainerHost : IAsyncDisposable
     public async Task<TrainingJobStatus> StatusAsync(Guid jobId) =>
         (await Http.GetFromJsonAsync<TrainingJobStatus>($"/api/v1/training-jobs/{jobId}", Json, TestContext.Current.CancellationToken))!;
 
+    /// <summary>Polls GET until the job reaches one of <paramref name="states"/>; a job not recorded yet (404) is waited for too.</summary>
     public async Task<TrainingJobStatus> WaitForStateAsync(Guid jobId, TimeSpan timeout, params TrainingJobState[] states)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
-            var status = await StatusAsync(jobId);
-            if (states.Contains(status.State)) return status;
-            Assert.True(DateTime.UtcNow < deadline, $"Job {jobId} still {status.State} after {timeout.TotalSeconds} s (shards {status.ShardsDone}/{status.ShardsTotal}, error {status.Error}).");
+            var response = await Http.GetAsync($"/api/v1/training-jobs/{jobId}", TestContext.Current.CancellationToken);
+            var status = response.StatusCode == System.Net.HttpStatusCode.NotFound
+                ? null
+                : await response.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<TrainingJobStatus>(Json, TestContext.Current.CancellationToken);
+            if (status is not null && states.Contains(status.State)) return status;
+            Assert.True(DateTime.UtcNow < deadline, status is null
+                ? $"Job {jobId} was never recorded."
+                : $"Job {jobId} still {status.State} after {timeout.TotalSeconds} s (shards {status.ShardsDone}/{status.ShardsTotal}, error {status.Error}).");
             await Task.Delay(100, TestContext.Current.CancellationToken);
         }
     }
