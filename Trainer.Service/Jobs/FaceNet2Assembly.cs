@@ -67,7 +67,7 @@ public sealed class FaceNet2Assembly(
         if (data.HeldOut.Count > 0)
         {
             var predictor = new ShardSequencePredictor(manifests, m => models.OpenShardWeights(jobId, new VoxelShardRange(m.Voxels!.First, m.Voxels.Count)));
-            quality = await Task.Run(() => FaceNetEvaluation.Evaluate(predictor, trainUsed, data.HeldOut), ct);
+            quality = await TrainingThread.RunAsync(() => FaceNetEvaluation.Evaluate(predictor, trainUsed, data.HeldOut), ct);
         }
 
         var manifest = Manifest(job, engineOptions, plan, manifests, trainUsed.Count, quality);

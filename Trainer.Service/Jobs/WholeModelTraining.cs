@@ -58,7 +58,7 @@ public sealed class WholeModelTraining(
         {
             try
             {
-                network = await Task.Run<IDisposable>(() => data switch
+                network = await TrainingThread.RunAsync<IDisposable>(() => data switch
                 {
                     HeadsNetData heads => HeadsNetTrainer.Train(heads.Train, TrainingJobOptions.HeadsNet(job.Request, threads), monitor, monitor.Token),
                     FaceNetData faces => FaceNetTrainer.Train(faces.Train, TrainingJobOptions.FaceNet(job.Request, threads), monitor, monitor.Token),
@@ -97,10 +97,10 @@ public sealed class WholeModelTraining(
             if (network is FaceNetModel faceNet && data is FaceNetData f && f.HeldOut.Count > 0)
             {
                 var trainUsed = TrainingJobOptions.FaceNet(job.Request, threads).SampleLimit is int limit ? f.Train.Take(limit) : f.Train;
-                quality = await Task.Run(() => FaceNetEvaluation.Evaluate(faceNet, trainUsed, f.HeldOut), ct);
+                quality = await TrainingThread.RunAsync(() => FaceNetEvaluation.Evaluate(faceNet, trainUsed, f.HeldOut), ct);
             }
             if (network is HeadsNetModel headsNet && data is HeadsNetData h)
-                pointCloud = await Task.Run(() => Chamfer(headsNet, h), ct);
+                pointCloud = await TrainingThread.RunAsync(() => Chamfer(headsNet, h), ct);
 
             var engineOptions = data is HeadsNetData
                 ? JsonSerializer.SerializeToNode(TrainingJobOptions.HeadsNet(job.Request, threads), ModelManifest.JsonOptions)

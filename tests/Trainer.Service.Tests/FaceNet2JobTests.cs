@@ -151,16 +151,18 @@ public sealed class FaceNet2JobTests(RealInfrastructure infrastructure) : IAsync
         var ct = TestContext.Current.CancellationToken;
         var dataset = await DatasetAsync();
         var models = new TrainedModelStore(new HeadsBlobContainers(Storage.Blobs(infrastructure)));
-        var first = await TrainerProcess.StartAsync(infrastructure, "replica-first", torchThreads: 2);
+        var first = Start("replica-first", threads: 2);
         var command = Command(dataset, epochs: 30);
         await Events.Publisher.Publish(command, ct);
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while ((await models.ListStoredShardsAsync(command.JobId, ct)).Count < 2)
         {
-            Assert.True(DateTime.UtcNow < deadline, "No two shards stored in time:\n" + first.Output);
+            Assert.True(DateTime.UtcNow < deadline, "No two shards stored in time.");
             await Task.Delay(50, ct);
         }
+        // A graceful stop in the middle of the third shard: the consumer is cancelled and its message goes back to the queue.
         await first.DisposeAsync();
+        Assert.Equal(TrainingJobState.Running, (await new TrainingJobStore(new HeadsBlobContainers(Storage.Blobs(infrastructure))).FindAsync(command.JobId, ct))!.State);
         var before = await CommittedETagsAsync(command.JobId);
         var storedBefore = await StoredShardsAsync(command.JobId);
         Assert.InRange(storedBefore.Count, 2, 7);
