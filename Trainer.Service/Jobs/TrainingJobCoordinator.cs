@@ -62,12 +62,14 @@ public sealed class TrainingJobCoordinator(
             await assembly.TryCompleteAsync(job.JobId, bus, ct);
             return;
         }
-        await bus.PublishBatch(missing.Select(range => new TrainVoxelShard
-        {
-            JobId = job.JobId,
-            DatasetId = job.DatasetId,
-            FirstVoxel = range.First,
-            VoxelCount = range.Count,
-        }), ct);
+        // One at a time, in voxel order: replicas then take shards roughly in order, which keeps progress easy to follow.
+        foreach (var range in missing)
+            await bus.Publish(new TrainVoxelShard
+            {
+                JobId = job.JobId,
+                DatasetId = job.DatasetId,
+                FirstVoxel = range.First,
+                VoxelCount = range.Count,
+            }, ct);
     }
 }

@@ -76,9 +76,9 @@ public sealed class TrainingJobStatusReader(TrainingJobStore jobs, TrainedModelS
         var stored = (await storedTask).ToHashSet();
         var progress = await progressTask;
         var now = DateTimeOffset.UtcNow;
-        var running = progress
-            .Where(p => !stored.Contains(p.Range) && !p.Progress.Finished && now - p.Progress.UpdatedAt < StaleProgress)
-            .ToList();
+        var running = job.IsFinished
+            ? []
+            : progress.Where(p => !stored.Contains(p.Range) && !p.Progress.Finished && now - p.Progress.UpdatedAt < StaleProgress).ToList();
         var newest = progress.OrderByDescending(p => p.Progress.UpdatedAt).Select(p => p.Progress).FirstOrDefault();
 
         int done = stored.Count;

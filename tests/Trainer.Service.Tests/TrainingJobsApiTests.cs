@@ -126,6 +126,40 @@ public sealed class TrainingJobsApiTests(RealInfrastructure infrastructure) : IA
     }
 
     [Fact]
+    public async Task A_cancelled_FaceNet2_job_stops_its_shards_and_commits_nothing()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var dataset = NewDatasetId("fn2c");
+        await TestDatasets.WriteFaceNetAsync(Storage.Blobs(infrastructure), dataset, train: 12, heldOut: 2, stride: 32);
+        var (_, queued) = await PostAsync(new { model = "FaceNet2", datasetId = dataset, epochs = 5000, shardSize = 4096 });
+        var id = queued!.JobId;
+        Assert.Equal(8, queued.ShardsTotal);
+
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        TrainingJobStatus running;
+        while (true)
+        {
+            running = await Host.StatusAsync(id);
+            if (running is { State: TrainingJobState.Running, ShardsRunning: 1, Epoch: >= 1 }) break;
+            Assert.True(DateTime.UtcNow < deadline, $"No shard running: {running.State}, {running.ShardsRunning} running, error {running.Error}");
+            await Task.Delay(50, ct);
+        }
+        Assert.True(running.EtaSeconds > 0 && running.Progress is > 0 and < 1 && running.SamplesPerSecond > 0, $"eta {running.EtaSeconds}, progress {running.Progress}");
+        Assert.Equal(["replica-http"], running.Replicas);
+
+        Assert.Equal(HttpStatusCode.Accepted, (await Host.Http.DeleteAsync($"/api/v1/training-jobs/{id}", ct)).StatusCode);
+        await Task.Delay(1000, ct);
+        var progress = await Host.Service<TrainingJobStore>().ReadShardProgressAsync(id, ct);
+        await Task.Delay(1000, ct);
+        // The running shard stopped (its progress froze) and the queued ones were skipped: nothing stored, nothing committed.
+        Assert.Equal(progress.Select(p => p.Progress.UpdatedAt), (await Host.Service<TrainingJobStore>().ReadShardProgressAsync(id, ct)).Select(p => p.Progress.UpdatedAt));
+        var after = await Host.StatusAsync(id);
+        Assert.Equal((TrainingJobState.Cancelled, 0, 0), (after.State, after.ShardsDone, after.ShardsRunning));
+        Assert.False((await Storage.Models(infrastructure).GetBlobClient(TrainingJobLayout.ManifestBlob(id)).ExistsAsync(ct)).Value);
+        Assert.Single(Events.TrainingFailed, e => e.JobId == id);
+    }
+
+    [Fact]
     public async Task An_unknown_dataset_is_404_and_bad_requests_are_400_problem_details()
     {
         var ct = TestContext.Current.CancellationToken;
