@@ -1,3 +1,4 @@
+using Trainer.Service.Apis;
 using Trainer.Service.Extensions;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -10,5 +11,6 @@ var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapOpenApi();
 app.MapDiagnosticsApi();
+app.MapTrainingJobsApi();
 
 app.Run();

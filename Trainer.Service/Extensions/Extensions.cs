@@ -1,3 +1,8 @@
+using System.Text.Json.Serialization;
+using MassTransit;
+using Trainer.Service.Consumers;
+using Trainer.Service.Jobs;
+
 namespace Trainer.Service.Extensions;
 
 public static class Extensions
@@ -7,7 +12,32 @@ public static class Extensions
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOpenApi();
+        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         builder.AddHeadsBlobStorage();
-        builder.AddHeadsMessaging(ServiceName);
+        builder.AddHeadsMessaging(ServiceName, bus =>
+        {
+            bus.AddConsumer<StartTrainingConsumer>(typeof(StartTrainingConsumerDefinition));
+            bus.AddConsumer<TrainVoxelShardConsumer>(typeof(TrainVoxelShardConsumerDefinition));
+            bus.AddConsumer<TrainVoxelShardFaultConsumer>();
+            bus.AddConsumer<StartTrainingFaultConsumer>();
+        });
+
+        var section = builder.Configuration.GetSection(TrainerOptions.Section);
+        builder.Services.Configure<TrainerOptions>(section);
+        // A shard or a whole-model job can run for hours: on shutdown, give it a moment, then cancel it so its message
+        // returns to the queue (unacknowledged) for another replica instead of holding the host open.
+        var stopTimeout = section.GetValue(nameof(TrainerOptions.ConsumerStopTimeout), TimeSpan.FromSeconds(1));
+        builder.Services.Configure<MassTransitHostOptions>(o => o.ConsumerStopTimeout = stopTimeout);
+
+        builder.Services.AddSingleton<TrainingJobStore>();
+        builder.Services.AddSingleton<TrainedModelStore>();
+        builder.Services.AddSingleton<TrainingDatasets>();
+        builder.Services.AddSingleton<TrainingJobOutcomes>();
+        builder.Services.AddSingleton<TrainingJobStatusReader>();
+        builder.Services.AddSingleton<FaceNet2Assembly>();
+        builder.Services.AddSingleton<VoxelShardTraining>();
+        builder.Services.AddSingleton<WholeModelTraining>();
+        builder.Services.AddSingleton<TrainingJobCoordinator>();
+        builder.Services.AddHostedService<TorchThreadsSetup>();
     }
 }

@@ -1,0 +1,133 @@
+using Heads.Core.Contracts;
+
+namespace Heads.Core.Training.Jobs;
+
+/// <summary>
+/// Turns a <see cref="StartTraining"/> command into the engine's options: unset hyper-parameters keep the original project's
+/// values (<see cref="HeadsNetOptions"/>, <see cref="FaceNetOptions.FaceNet1"/>, <see cref="FaceNetOptions.FaceNet3"/>,
+/// <see cref="FaceNet2Options"/>). Invalid values throw <see cref="ArgumentException"/> naming the field.
+/// </summary>
+public static class TrainingJobOptions
+{
+    /// <summary>Checks every hyper-parameter the command sets for its model; throws <see cref="ArgumentException"/> on the first bad one.</summary>
+    public static void Validate(StartTraining command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        if (command.JobId == Guid.Empty) throw new ArgumentException("The job id must not be empty.");
+        ResourceIds.Validate(command.DatasetId, "dataset id");
+        switch (command.Model)
+        {
+            case TrainingModel.HeadsNet: HeadsNet(command, 0); break;
+            case TrainingModel.FaceNet1 or TrainingModel.FaceNet3: FaceNet(command, 0); break;
+            case TrainingModel.FaceNet2: FaceNet2(command, 0); ShardSize(command); break;
+            default: throw new ArgumentException($"Unknown model {command.Model}; use HeadsNet, FaceNet1, FaceNet2 or FaceNet3.");
+        }
+        if (command.ShardSize is not null && command.Model != TrainingModel.FaceNet2)
+            throw new ArgumentException($"shardSize applies to FaceNet2 only, not {command.Model}.");
+    }
+
+    public static DatasetKind DatasetKindFor(TrainingModel model) => model == TrainingModel.HeadsNet ? DatasetKind.HeadsNet : DatasetKind.FaceNet;
+
+    public static HeadsNetOptions HeadsNet(StartTraining command, int threads)
+    {
+        Expect(command, TrainingModel.HeadsNet);
+        var defaults = new HeadsNetOptions();
+        var options = defaults with
+        {
+            Optimizer = Optimizer(command, defaults.Optimizer),
+            BatchSize = command.BatchSize ?? defaults.BatchSize,
+            Epochs = command.Epochs ?? defaults.Epochs,
+            SampleLimit = command.SampleLimit ?? defaults.SampleLimit,
+            Seed = command.Seed ?? defaults.Seed,
+            Threads = threads,
+        };
+        Check(options.Validate);
+        return options;
+    }
+
+    /// <summary>FaceNet1 or FaceNet3, from the command's model.</summary>
+    public static FaceNetOptions FaceNet(StartTraining command, int threads)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        var defaults = command.Model switch
+        {
+            TrainingModel.FaceNet1 => FaceNetOptions.FaceNet1,
+            TrainingModel.FaceNet3 => FaceNetOptions.FaceNet3,
+            _ => throw new ArgumentException($"{command.Model} is not trained as one FaceNet network."),
+        };
+        var options = defaults with
+        {
+            Optimizer = Optimizer(command, defaults.Optimizer),
+            BatchSize = command.BatchSize ?? defaults.BatchSize,
+            Epochs = command.Epochs ?? defaults.Epochs,
+            SampleLimit = command.SampleLimit ?? defaults.SampleLimit,
+            Seed = command.Seed ?? defaults.Seed,
+            Threads = threads,
+        };
+        Check(options.Validate);
+        return options;
+    }
+
+    public static FaceNet2Options FaceNet2(StartTraining command, int threads)
+    {
+        Expect(command, TrainingModel.FaceNet2);
+        var defaults = new FaceNet2Options();
+        int shardSize = ShardSize(command);
+        var options = defaults with
+        {
+            Optimizer = Optimizer(command, defaults.Optimizer),
+            BatchSize = command.BatchSize ?? defaults.BatchSize,
+            Epochs = command.Epochs ?? defaults.Epochs,
+            SampleLimit = command.SampleLimit ?? defaults.SampleLimit,
+            Seed = command.Seed ?? defaults.Seed,
+            PruneConstantVoxels = command.PruneConstantVoxels,
+            // A shard smaller than the engine's block trains as one ensemble; a larger one in blocks of the default size.
+            EnsembleSize = Math.Min(shardSize, defaults.EnsembleSize),
+            Threads = threads,
+        };
+        Check(options.Validate);
+        return options;
+    }
+
+    public static int ShardSize(StartTraining command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        int size = command.ShardSize ?? VoxelShardPlan.DefaultShardSize;
+        if (size is < 1 or > Models.VolumePostProcessing.VolumeVoxels)
+            throw new ArgumentException($"shardSize must be 1..{Models.VolumePostProcessing.VolumeVoxels} voxels; it was {size}.");
+        return size;
+    }
+
+    private static OptimizerOptions Optimizer(StartTraining command, OptimizerOptions defaults)
+    {
+        var kind = defaults.Kind;
+        if (!string.IsNullOrWhiteSpace(command.Optimizer))
+        {
+            var name = command.Optimizer.Replace("-", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal);
+            if (int.TryParse(name, out _) || !Enum.TryParse(name, ignoreCase: true, out kind) || !Enum.IsDefined(kind))
+                throw new ArgumentException($"Unknown optimizer '{command.Optimizer}'; use one of {string.Join(", ", Enum.GetNames<OptimizerKind>())}.");
+        }
+        if (command.LearningRate is double lr && !(lr > 0 && double.IsFinite(lr)))
+            throw new ArgumentException($"learningRate must be a positive number; it was {lr}.");
+        return defaults with { Kind = kind, LearningRate = command.LearningRate ?? defaults.LearningRate };
+    }
+
+    private static void Expect(StartTraining command, TrainingModel model)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        if (command.Model != model) throw new ArgumentException($"These options are for {model}, not {command.Model}.");
+    }
+
+    /// <summary>The engine throws ArgumentOutOfRangeException naming its own parameter; say which command field it was.</summary>
+    private static void Check(Action validate)
+    {
+        try
+        {
+            validate();
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw new ArgumentException($"Invalid hyper-parameter: {e.Message}", e);
+        }
+    }
+}

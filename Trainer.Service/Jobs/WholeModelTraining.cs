@@ -1,0 +1,183 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Heads.Core.Contracts;
+using Heads.Core.Models;
+using Heads.Core.Training;
+using Heads.Core.Training.Jobs;
+using MassTransit;
+using Microsoft.Extensions.Options;
+
+namespace Trainer.Service.Jobs;
+
+/// <summary>
+/// HeadsNet, FaceNet1 and FaceNet3: one network, trained on one replica with progress and cancellation, then saved
+/// (weights under this attempt's name), evaluated, and committed with the job manifest's create-only write.
+/// </summary>
+public sealed class WholeModelTraining(
+    TrainingJobStore jobs,
+    TrainedModelStore models,
+    TrainingDatasets datasets,
+    TrainingJobOutcomes outcomes,
+    IOptions<TrainerOptions> options,
+    ILogger<WholeModelTraining> logger)
+{
+    /// <summary>Points compared per head for HeadsNet's Chamfer distance (the training heads have ~10k; more adds time, not information).</summary>
+    private const int ChamferPoints = 4096;
+
+    public async Task RunAsync(TrainingJob job, IPublishEndpoint bus, CancellationToken ct)
+    {
+        if (await models.ReadManifestAsync(job.JobId, ct) is { } committed)
+        {
+            // Redelivered after the commit: the model exists; make sure the job says so (and ModelTrained went out once).
+            await outcomes.CompleteAsync(committed, bus, ct);
+            return;
+        }
+        var settings = options.Value;
+        int threads = settings.EffectiveTorchThreads;
+        object data = job.Model == TrainingModel.HeadsNet
+            ? await datasets.LoadHeadsNetAsync(job.DatasetId, ct)
+            : await datasets.LoadFaceNetAsync(job.DatasetId, ct);
+
+        await jobs.UpdateAsync(job.JobId, j => j.IsFinished ? null : j with
+        {
+            State = TrainingJobState.Running,
+            StartedAt = j.StartedAt ?? DateTimeOffset.UtcNow,
+            Replica = settings.EffectiveReplicaName,
+        }, ct);
+        if (await jobs.IsCancelRequestedAsync(job.JobId, ct)) return;
+
+        using var activity = HeadsTelemetry.ActivitySource.StartActivity("train " + job.Model);
+        activity?.SetTag("heads.job.id", job.JobId);
+        activity?.SetTag("heads.replica", settings.EffectiveReplicaName);
+        var clock = Stopwatch.StartNew();
+        logger.LogInformation("Job {JobId}: training {Model} on {DatasetId} with {Threads} threads", job.JobId, job.Model, job.DatasetId, threads);
+
+        IDisposable network;
+        await using (var monitor = new TrainingMonitor(jobs, job.JobId, null, job.Model, settings.EffectiveReplicaName, settings, logger, ct))
+        {
+            try
+            {
+                network = await TrainingThread.RunAsync<IDisposable>(() => data switch
+                {
+                    HeadsNetData heads => HeadsNetTrainer.Train(heads.Train, TrainingJobOptions.HeadsNet(job.Request, threads), monitor, monitor.Token),
+                    FaceNetData faces => FaceNetTrainer.Train(faces.Train, TrainingJobOptions.FaceNet(job.Request, threads), monitor, monitor.Token),
+                    _ => throw new InvalidOperationException($"No trainer for {data.GetType().Name}."),
+                }, monitor.Token);
+            }
+            catch (OperationCanceledException) when (monitor.CancelledByRequest && !ct.IsCancellationRequested)
+            {
+                activity?.SetTag("heads.job.outcome", "cancelled");
+                logger.LogInformation("Job {JobId}: training stopped, the job was cancelled", job.JobId);
+                await outcomes.CancelAsync(job.JobId, bus, ct);
+                return;
+            }
+            await monitor.StopAsync();
+            await monitor.FlushAsync(finished: true, ct);
+        }
+
+        using (network)
+        {
+            string attempt = Guid.NewGuid().ToString("N")[..12];
+            ModelManifest weightsManifest;
+            string weightsBlob;
+            await using (var weights = new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose))
+            {
+                weightsManifest = network switch
+                {
+                    HeadsNetModel headsNetModel => headsNetModel.Save(weights),
+                    FaceNetModel faceNetModel => faceNetModel.Save(weights),
+                    _ => throw new InvalidOperationException($"Cannot save {network.GetType().Name}."),
+                };
+                weightsBlob = await models.UploadWeightsAsync(job.JobId, attempt, weights, ct);
+            }
+
+            QualityReport? quality = null;
+            PointCloudQuality? pointCloud = null;
+            if (network is FaceNetModel faceNet && data is FaceNetData f && f.HeldOut.Count > 0)
+            {
+                var trainUsed = TrainingJobOptions.FaceNet(job.Request, threads).SampleLimit is int limit ? f.Train.Take(limit) : f.Train;
+                quality = await TrainingThread.RunAsync(() => FaceNetEvaluation.Evaluate(faceNet, trainUsed, f.HeldOut), ct);
+            }
+            if (network is HeadsNetModel headsNet && data is HeadsNetData h)
+                pointCloud = await TrainingThread.RunAsync(() => Chamfer(headsNet, h), ct);
+
+            var engineOptions = data is HeadsNetData
+                ? JsonSerializer.SerializeToNode(TrainingJobOptions.HeadsNet(job.Request, threads), ModelManifest.JsonOptions)
+                : JsonSerializer.SerializeToNode(TrainingJobOptions.FaceNet(job.Request, threads), ModelManifest.JsonOptions);
+            var manifest = new TrainingJobManifest
+            {
+                JobId = job.JobId,
+                Model = job.Model,
+                DatasetId = job.DatasetId,
+                Architecture = weightsManifest.Architecture,
+                HyperParameters = engineOptions as JsonObject,
+                TrainingSamples = weightsManifest.TrainingSamples,
+                EpochLosses = weightsManifest.EpochLosses,
+                WeightsBlob = weightsBlob,
+                Weights = weightsManifest,
+                Quality = quality,
+                PointCloud = pointCloud,
+                CreatedAt = DateTimeOffset.UtcNow,
+            };
+            if (!await models.TryCreateManifestAsync(manifest, ct))
+            {
+                // A duplicate delivery committed first; its weights are the model, ours are not needed.
+                logger.LogInformation("Job {JobId}: another attempt committed first; discarding {Blob}", job.JobId, weightsBlob);
+                await models.DeleteIfExistsAsync(weightsBlob, ct);
+                if (await models.ReadManifestAsync(job.JobId, ct) is { } winner) await outcomes.CompleteAsync(winner, bus, ct);
+                return;
+            }
+            activity?.SetTag("heads.job.outcome", "completed");
+            logger.LogInformation("Job {JobId}: {Model} trained in {Seconds:F1} s, final loss {Loss:G4}", job.JobId, job.Model, clock.Elapsed.TotalSeconds,
+                manifest.EpochLosses.Count > 0 ? manifest.EpochLosses[^1] : double.NaN);
+            await outcomes.CompleteAsync(manifest, bus, ct);
+        }
+    }
+
+    /// <summary>A generated head against the training head of the same seed (and the first held-out head, if any).</summary>
+    private static PointCloudQuality Chamfer(HeadsNetModel model, HeadsNetData data)
+    {
+        var (trainSeed, trainPoints) = FirstHead(data.Train);
+        double trainChamfer = PointCloudDistance.Chamfer(model.Sample(trainSeed, ChamferPoints).Positions, Thin(trainPoints));
+        double? heldOutChamfer = null;
+        float? heldOutSeed = null;
+        if (data.HeldOut.Count > 0)
+        {
+            var (seed, points) = FirstHead(data.HeldOut);
+            heldOutSeed = seed;
+            heldOutChamfer = PointCloudDistance.Chamfer(model.Sample(seed, ChamferPoints).Positions, Thin(points));
+        }
+        return new PointCloudQuality(trainChamfer, trainSeed, ChamferPoints, heldOutChamfer, heldOutSeed);
+    }
+
+    /// <summary>The x, y, z of the leading rows that share the first row's head seed.</summary>
+    private static (float Seed, float[] Xyz) FirstHead(HeadsNetTrainingSet set)
+    {
+        float seed = set.Inputs[0];
+        int rows = 0;
+        while (rows < set.Count && set.Inputs[rows * 2] == seed) rows++;
+        var xyz = new float[rows * 3];
+        for (int r = 0; r < rows; r++)
+        {
+            xyz[r * 3] = set.Targets[r * 6];
+            xyz[r * 3 + 1] = set.Targets[r * 6 + 1];
+            xyz[r * 3 + 2] = set.Targets[r * 6 + 2];
+        }
+        return (seed, xyz);
+    }
+
+    /// <summary>Every k-th point so that at most <see cref="ChamferPoints"/> remain, spread over the whole head.</summary>
+    private static float[] Thin(float[] xyz)
+    {
+        int n = xyz.Length / 3;
+        if (n <= ChamferPoints) return xyz;
+        var thinned = new float[ChamferPoints * 3];
+        for (int i = 0; i < ChamferPoints; i++)
+        {
+            int src = (int)((long)i * n / ChamferPoints);
+            Array.Copy(xyz, src * 3, thinned, i * 3, 3);
+        }
+        return thinned;
+    }
+}

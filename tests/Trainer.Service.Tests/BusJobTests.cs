@@ -1,0 +1,70 @@
+using Heads.Core.Contracts;
+using Heads.Core.Models;
+using Heads.Core.Training.Jobs;
+using Heads.Testing;
+using Trainer.Service.Jobs;
+
+namespace Trainer.Service.Tests;
+
+/// <summary>Jobs started by StartTraining on the bus, as the pipeline starts them.</summary>
+public sealed class BusJobTests(RealInfrastructure infrastructure) : IAsyncLifetime
+{
+    private TrainerHost? _host;
+    private TrainerEvents? _events;
+
+    public async ValueTask InitializeAsync()
+    {
+        _host = TrainerHost.Start(infrastructure, "replica-bus");
+        _events = await TrainerEvents.StartAsync(infrastructure);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_events is not null) await _events.DisposeAsync();
+        if (_host is not null) await _host.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task An_unknown_dataset_fails_the_job_with_its_reason_once()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var command = new StartTraining { JobId = Guid.NewGuid(), Model = TrainingModel.FaceNet2, DatasetId = "never-built" };
+        await _events!.Publisher.Publish(command, ct);
+        var status = await _host!.WaitForStateAsync(command.JobId, TimeSpan.FromSeconds(30), TrainingJobState.Failed);
+        Assert.Contains("Dataset 'never-built' does not exist", status.Error);
+        var failed = await TrainerEvents.WaitForAsync(_events.TrainingFailed, e => e.JobId == command.JobId, TimeSpan.FromSeconds(10), "TrainingFailed");
+        Assert.Equal(status.Error, failed.Reason);
+        await Task.Delay(1000, ct); // the fault of the command must not fail (and announce) the job again
+        Assert.Single(_events.TrainingFailed, e => e.JobId == command.JobId);
+        Assert.Equal(command, status.Request);
+    }
+
+    [Fact]
+    public async Task A_HeadsNet_job_commits_weights_and_the_Chamfer_distance_of_a_generated_head()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var dataset = $"hn-{Guid.NewGuid():N}"[..24];
+        await TestDatasets.WriteHeadsNetAsync(Storage.Blobs(infrastructure), dataset, trainHeads: 3, heldOutHeads: 1, points: 600);
+        var command = new StartTraining { JobId = Guid.NewGuid(), Model = TrainingModel.HeadsNet, DatasetId = dataset, Epochs = 4, BatchSize = 64, LearningRate = 0.003 };
+        await _events!.Publisher.Publish(command, ct);
+        var trained = await TrainerEvents.WaitForAsync(_events.ModelTrained, e => e.JobId == command.JobId, TimeSpan.FromSeconds(60), "ModelTrained");
+        Assert.Equal(TrainingModel.HeadsNet, trained.Model);
+
+        var manifest = TrainingJobManifest.Parse((await Storage.Models(infrastructure).GetBlobClient(TrainingJobLayout.ManifestBlob(command.JobId))
+            .DownloadContentAsync(ct)).Value.Content.ToMemory().Span);
+        Assert.Equal((ModelKind.HeadsNet, 1800), (manifest.Weights!.Kind, manifest.TrainingSamples));
+        Assert.Equal(4, manifest.EpochLosses.Count);
+        Assert.Null(manifest.Quality);
+        var cloud = manifest.PointCloud!;
+        Assert.True(cloud.TrainingHeadChamfer is > 0 and < 10, $"Chamfer {cloud.TrainingHeadChamfer}");
+        Assert.NotNull(cloud.HeldOutHeadChamfer);
+        Assert.Equal(1 / 8f, cloud.TrainingHeadSeed);
+
+        // The weights load back and match their manifest's checksum.
+        await using var weights = await Storage.Models(infrastructure).GetBlobClient(manifest.WeightsBlob).OpenReadAsync(cancellationToken: ct);
+        using var model = HeadsNetModel.Load(weights, manifest.Weights);
+        Assert.Equal(600, model.Sample(cloud.TrainingHeadSeed, 600).Count);
+        var status = await _host!.StatusAsync(command.JobId);
+        Assert.Equal((TrainingJobState.Completed, 4, 4), (status.State, status.Epoch, status.Epochs));
+    }
+}
