@@ -73,7 +73,8 @@ public sealed record JobManifest
             throw new FormatException($"{blobName}: createdAt '{createdText}' is not a date.");
 
         ModelManifest? modelManifest = null;
-        if (Find(document, "modelManifest") is JsonObject engine)
+        // The trainer's TrainingJobManifest names the engine manifest "weights" (an object) and the blob "weightsBlob".
+        if ((Find(document, "modelManifest") ?? Find(document, "weights") as JsonObject) is JsonObject engine)
         {
             try
             {
@@ -93,15 +94,18 @@ public sealed record JobManifest
             {
                 if (array[i] is not JsonObject s) throw new FormatException($"{blobName}: shards[{i}] must be an object.");
                 var where = $"{blobName}: shards[{i}]";
+                // Both spellings: {first, count, weights, manifest} and the trainer's {firstVoxel, voxelCount, weightsBlob, manifestBlob}.
+                var firstName = Find(s, "first") is null ? "firstVoxel" : "first";
+                var countName = Find(s, "count") is null ? "voxelCount" : "count";
                 shards.Add(new ShardReference(
-                    Integer(s, "first", where),
-                    Integer(s, "count", where),
-                    Text(s, "weights", where) ?? throw new FormatException($"{where} has no 'weights' blob."),
-                    Text(s, "manifest", where)));
+                    Integer(s, firstName, where),
+                    Integer(s, countName, where),
+                    Text(s, "weights", where) ?? Text(s, "weightsBlob", where) ?? throw new FormatException($"{where} has no 'weights' blob."),
+                    Text(s, "manifest", where) ?? Text(s, "manifestBlob", where)));
             }
         }
 
-        var weights = Text(document, "weights", blobName);
+        var weights = Find(document, "weights") is JsonObject ? Text(document, "weightsBlob", blobName) : Text(document, "weights", blobName) ?? Text(document, "weightsBlob", blobName);
         if (model == TrainingModel.FaceNet2)
         {
             if (shards.Count == 0) throw new FormatException($"{blobName}: a FaceNet2 job needs a non-empty 'shards' array.");

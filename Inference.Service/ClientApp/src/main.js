@@ -117,12 +117,15 @@ function describeQuality(model) {
   const q = model.quality && typeof model.quality === 'object' ? model.quality : null;
   const lines = [];
   if (q) {
-    const iou = formatNumber(q.heldOutIoU, 2);
-    const meanIou = formatNumber(q.meanHeadIoU, 2);
-    const mae = formatNumber(q.heldOutMae, 1);
-    const meanMae = formatNumber(q.meanHeadMae, 1);
+    // The trainer stores a QualityReport ({model, meanHead, ridge: {occupancyIoU, grayscaleMae}}); flat fields also work.
+    const iou = formatNumber(q.heldOutIoU ?? q.model?.occupancyIoU, 2);
+    const meanIou = formatNumber(q.meanHeadIoU ?? q.meanHead?.occupancyIoU, 2);
+    const mae = formatNumber(q.heldOutMae ?? q.model?.grayscaleMae, 1);
+    const meanMae = formatNumber(q.meanHeadMae ?? q.meanHead?.grayscaleMae, 1);
+    const ridgeIou = formatNumber(q.ridge?.occupancyIoU, 2);
     if (iou) lines.push(['Held-out IoU', iou, meanIou ? `mean head ${meanIou}` : null, meanIou ? Number(iou) > Number(meanIou) : null]);
     if (mae) lines.push(['Held-out MAE', mae, meanMae ? `mean head ${meanMae}` : null, meanMae ? Number(mae) < Number(meanMae) : null]);
+    if (ridgeIou) lines.push(['Ridge IoU', ridgeIou, 'linear baseline', iou ? Number(iou) > Number(ridgeIou) : null]);
   }
   const table = document.createElement('dl');
   for (const [name, value, baseline, better] of lines) {
