@@ -18,6 +18,9 @@ public sealed record TrainingJobRequest(
     int? ShardSize = null,
     bool? PruneConstantVoxels = null);
 
+/// <summary>POST body of /api/v1/training-jobs/latest-dataset.</summary>
+public sealed record LatestDatasetRequest(string? Model);
+
 public static class TrainingJobsApi
 {
     private const int MaxListLimit = 500;
@@ -25,6 +28,23 @@ public static class TrainingJobsApi
     public static RouteGroupBuilder MapTrainingJobsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v1/training-jobs").WithTags("Training jobs");
+
+        // The dashboard's "Train <model>" commands: the newest dataset of the model's kind, with the pipeline's settings.
+        api.MapPost("/latest-dataset", async (LatestDatasetRequest request, PipelineTraining pipeline, TrainingJobStore jobs,
+            TrainingJobStatusReader reader, IPublishEndpoint bus, CancellationToken ct) =>
+        {
+            if (!Enum.TryParse<TrainingModel>(request.Model, ignoreCase: true, out var model) || !Enum.IsDefined(model) || int.TryParse(request.Model, out _))
+                return Results.Problem(statusCode: 400, title: "Unknown model",
+                    detail: $"model must be one of {string.Join(", ", Enum.GetNames<TrainingModel>())}; it was '{request.Model}'.");
+            var kind = model == TrainingModel.HeadsNet ? DatasetKind.HeadsNet : DatasetKind.FaceNet;
+            var datasetId = await pipeline.NewestDatasetAsync(kind, ct);
+            if (datasetId is null)
+                return Results.Problem(statusCode: 404, title: "No dataset",
+                    detail: $"No {kind} dataset exists yet: scrape heads and build one (POST /api/v1/datasets on the dataset service).");
+            var (jobId, _) = await pipeline.StartAsync(datasetId, model, bus, ct);
+            var job = await jobs.FindAsync(jobId, ct);
+            return Results.Accepted($"/api/v1/training-jobs/{jobId}", job is null ? null : await reader.StatusAsync(job, ct));
+        });
 
         api.MapPost("/", async (TrainingJobRequest request, TrainingDatasets datasets, TrainingJobStore jobs, TrainingJobStatusReader reader,
             IPublishEndpoint bus, CancellationToken ct) =>

@@ -20,6 +20,7 @@ public static class Extensions
             bus.AddConsumer<TrainVoxelShardConsumer>(typeof(TrainVoxelShardConsumerDefinition));
             bus.AddConsumer<TrainVoxelShardFaultConsumer>();
             bus.AddConsumer<StartTrainingFaultConsumer>();
+            bus.AddConsumer<DatasetBuiltConsumer>(typeof(DatasetBuiltConsumerDefinition));
         });
 
         var section = builder.Configuration.GetSection(TrainerOptions.Section);
@@ -38,6 +39,7 @@ public static class Extensions
         builder.Services.AddSingleton<VoxelShardTraining>();
         builder.Services.AddSingleton<WholeModelTraining>();
         builder.Services.AddSingleton<TrainingJobCoordinator>();
+        builder.Services.AddSingleton<PipelineTraining>();
         builder.Services.AddHostedService<TorchThreadsSetup>();
     }
 }

@@ -34,4 +34,48 @@ public sealed class TrainerOptions
     public string EffectiveReplicaName => string.IsNullOrWhiteSpace(ReplicaName)
         ? $"{Environment.MachineName}-{Environment.ProcessId}".ToLowerInvariant()
         : ReplicaName;
+
+    public TrainerPipelineOptions Pipeline { get; set; } = new();
+}
+
+/// <summary>
+/// The default pipeline's training step (Trainer:Pipeline): which models train when a dataset is built, with settings
+/// sized so the whole pipeline finishes in minutes on a 2-core machine. Unset values take the original's.
+/// </summary>
+public sealed class TrainerPipelineOptions
+{
+    public bool TrainOnDataset { get; set; }
+
+    /// <summary>Comma-separated, in the order their jobs start: the fast FaceNet3 gives the first usable head.</summary>
+    public string Models { get; set; } = "FaceNet3,HeadsNet,FaceNet2";
+
+    public PipelineModelSettings FaceNet1 { get; set; } = new() { Epochs = 100 };
+    public PipelineModelSettings FaceNet3 { get; set; } = new();
+    public PipelineModelSettings FaceNet2 { get; set; } = new() { Epochs = 20, ShardSize = 2048 };
+    public PipelineModelSettings HeadsNet { get; set; } = new() { Epochs = 2 };
+
+    public IReadOnlyList<Heads.Core.Contracts.TrainingModel> ModelList() => Models
+        .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        .Select(m => Enum.TryParse<Heads.Core.Contracts.TrainingModel>(m, ignoreCase: true, out var model) && Enum.IsDefined(model)
+            ? model
+            : throw new InvalidOperationException($"Trainer:Pipeline:Models names '{m}', not one of {string.Join(", ", Enum.GetNames<Heads.Core.Contracts.TrainingModel>())}."))
+        .Distinct()
+        .ToList();
+
+    public PipelineModelSettings For(Heads.Core.Contracts.TrainingModel model) => model switch
+    {
+        Heads.Core.Contracts.TrainingModel.FaceNet1 => FaceNet1,
+        Heads.Core.Contracts.TrainingModel.FaceNet2 => FaceNet2,
+        Heads.Core.Contracts.TrainingModel.FaceNet3 => FaceNet3,
+        _ => HeadsNet,
+    };
+}
+
+public sealed class PipelineModelSettings
+{
+    public int? Epochs { get; set; }
+    public int? BatchSize { get; set; }
+    public double? LearningRate { get; set; }
+    public int? SampleLimit { get; set; }
+    public int? ShardSize { get; set; }
 }

@@ -31,7 +31,7 @@ internal sealed class TrainerHost : IAsyncDisposable
     public HttpClient Http { get; }
     public IServiceProvider Services => _factory.Services;
 
-    public static TrainerHost Start(RealInfrastructure infrastructure, string replica, int torchThreads = 2)
+    public static TrainerHost Start(RealInfrastructure infrastructure, string replica, int torchThreads = 2, IReadOnlyDictionary<string, string>? settings = null)
     {
         var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
@@ -42,6 +42,7 @@ internal sealed class TrainerHost : IAsyncDisposable
             web.UseSetting("Trainer:ConsumerStopTimeout", "00:00:00.200");
             web.UseSetting("Logging:LogLevel:Default", "Warning");
             web.UseSetting("Logging:LogLevel:Trainer", "Information");
+            foreach (var (key, value) in settings ?? new Dictionary<string, string>()) web.UseSetting(key, value);
         });
         _ = factory.Server; // starts the host and its bus
         return new TrainerHost(factory, replica);
