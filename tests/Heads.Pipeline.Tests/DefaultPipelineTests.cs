@@ -57,7 +57,7 @@ public sealed class DefaultPipelineTests : IAsyncLifetime
         while (true)
         {
             var models = await inference.GetFromJsonAsync<JsonElement>("/api/v1/models", ct);
-            var faceModels = models.EnumerateArray().Where(m => Text(m, "kind") is "FaceNet3" || Text(m, "model") is "FaceNet3").ToList();
+            var faceModels = models.GetProperty("models").EnumerateArray().Where(m => Text(m, "model") is "FaceNet3").ToList();
             if (faceModels.Count > 0) { model = faceModels[0]; break; }
             await Task.Delay(TimeSpan.FromSeconds(2), ct);
         }

@@ -50,8 +50,13 @@ async function send(url, init, what) {
 /** GET /api/v1/models: the trained models, newest or preferred first as the service orders them. */
 export async function fetchModels() {
   const response = await send('api/v1/models', { headers: { accept: 'application/json' } }, 'Loading the model list');
-  const list = await response.json();
-  return Array.isArray(list) ? list.filter(m => m && typeof m.name === 'string') : [];
+  const body = await response.json();
+  // The service answers {models: [{jobId, model, createdAt, quality, ...}], skipped}; a bare list of {name, kind} also works.
+  const list = Array.isArray(body) ? body : Array.isArray(body?.models) ? body.models : [];
+  return list
+    .filter(m => m && typeof m === 'object')
+    .map(m => ({ ...m, name: m.name ?? m.jobId, kind: m.kind ?? m.model, trainedAt: m.trainedAt ?? m.createdAt }))
+    .filter(m => typeof m.name === 'string');
 }
 
 /** GET /api/v1/samples: sample face photos; an empty list is normal. */
