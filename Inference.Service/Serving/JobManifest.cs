@@ -74,7 +74,8 @@ public sealed record JobManifest
 
         ModelManifest? modelManifest = null;
         // The trainer's TrainingJobManifest names the engine manifest "weights" (an object) and the blob "weightsBlob".
-        if ((Find(document, "modelManifest") ?? Find(document, "weights") as JsonObject) is JsonObject engine)
+        var engineNode = Find(document, "modelManifest") ?? (Find(document, "weights") as JsonObject);
+        if (engineNode is JsonObject engine)
         {
             try
             {
@@ -82,7 +83,7 @@ public sealed record JobManifest
             }
             catch (ModelFormatException e)
             {
-                throw new FormatException($"{blobName}: modelManifest is invalid: {e.Message}", e);
+                throw new FormatException($"{blobName}: '{(Find(document, "modelManifest") is null ? "weights" : "modelManifest")}' must be a blob name or the engine's model manifest ({e.Message})", e);
             }
         }
 
@@ -95,8 +96,8 @@ public sealed record JobManifest
                 if (array[i] is not JsonObject s) throw new FormatException($"{blobName}: shards[{i}] must be an object.");
                 var where = $"{blobName}: shards[{i}]";
                 // Both spellings: {first, count, weights, manifest} and the trainer's {firstVoxel, voxelCount, weightsBlob, manifestBlob}.
-                var firstName = Find(s, "first") is null ? "firstVoxel" : "first";
-                var countName = Find(s, "count") is null ? "voxelCount" : "count";
+                var firstName = Find(s, "first") is null && Find(s, "firstVoxel") is not null ? "firstVoxel" : "first";
+                var countName = Find(s, "count") is null && Find(s, "voxelCount") is not null ? "voxelCount" : "count";
                 shards.Add(new ShardReference(
                     Integer(s, firstName, where),
                     Integer(s, countName, where),

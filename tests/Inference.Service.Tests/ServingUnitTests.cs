@@ -44,8 +44,8 @@ public sealed class ServingUnitTests
     [InlineData("""{"model":"FaceNet2","shards":[{"first":0,"weights":"w"}]}""", "shards[0] has no 'count'")]
     [InlineData("""{"model":"HeadsNet","weights":"w","jobId":"nope"}""", "not a GUID")]
     [InlineData("""{"model":"HeadsNet","weights":"w","createdAt":"yesterday"}""", "not a date")]
-    [InlineData("""{"model":"HeadsNet","weights":{"path":"w"}}""", "'weights' must be a string")]
-    [InlineData("""{"model":"HeadsNet","weights":"w","modelManifest":{"kind":"HeadsNet"}}""", "modelManifest is invalid")]
+    [InlineData("""{"model":"HeadsNet","weights":{"path":"w"}}""", "'weights' must be a blob name or the engine's model manifest")]
+    [InlineData("""{"model":"HeadsNet","weights":"w","modelManifest":{"kind":"HeadsNet"}}""", "'modelManifest' must be a blob name or the engine's model manifest")]
     public void Bad_job_manifests_name_the_blob_and_the_fault(string json, string fault)
     {
         var e = Assert.Throws<FormatException>(() => Parse(json));
