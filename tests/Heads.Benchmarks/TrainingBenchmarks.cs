@@ -68,7 +68,7 @@ public sealed class TrainingBenchmarks : IBenchmarkSuite
 
     private static (FaceNetTrainingSet Faces, byte[] Volumes) LoadRealData()
     {
-        var set = FaceNetTrainingSet.Load(SharedData.TrainX, SharedData.TrainYGz, limit: Samples);
+        var set = FaceNetTrainingSet.Load(Heads.Testing.SharedData.TrainX, Heads.Testing.SharedData.TrainYGz, limit: Samples);
         return (set, set.Volumes);
     }
 
@@ -195,23 +195,4 @@ public sealed class TrainingBenchmarks : IBenchmarkSuite
 
     private static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a";
 
-    /// <summary>Finds ../shared/data/facenet above the binaries, or HEADS_SHARED_DATA.</summary>
-    private static class SharedData
-    {
-        public static string FaceNetDirectory { get; } = Locate();
-        public static string TrainX => Path.Combine(FaceNetDirectory, "train_x.dat");
-        public static string TrainYGz => Path.Combine(FaceNetDirectory, "train_y.dat.gz");
-
-        private static string Locate()
-        {
-            var env = Environment.GetEnvironmentVariable("HEADS_SHARED_DATA");
-            if (!string.IsNullOrEmpty(env)) return Path.Combine(env, "facenet");
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            {
-                var candidate = Path.Combine(dir.FullName, "shared", "data", "facenet");
-                if (Directory.Exists(candidate)) return candidate;
-            }
-            throw new DirectoryNotFoundException("../shared/data/facenet not found above " + AppContext.BaseDirectory + "; set HEADS_SHARED_DATA.");
-        }
-    }
 }

@@ -64,7 +64,7 @@ public sealed class DefaultPipelineTests : IAsyncLifetime
         Assert.True(model.TryGetProperty("quality", out var quality) && quality.ValueKind == JsonValueKind.Object,
             "The trained model carries its held-out quality report: " + model);
 
-        var faceA = await PredictAsync(inference, await File.ReadAllBytesAsync(SharedTestFace(), ct), "image/jpeg", ct);
+        var faceA = await PredictAsync(inference, await File.ReadAllBytesAsync(SharedData.TestFace, ct), "image/jpeg", ct);
         Assert.True(faceA.Count(v => v > 0) > 100, "The real test photograph gives a non-empty head.");
 
         var sampleList = await inference.GetFromJsonAsync<JsonElement>("/api/v1/samples", ct);
@@ -94,14 +94,4 @@ public sealed class DefaultPipelineTests : IAsyncLifetime
 
     private static string? Text(JsonElement e, string name) =>
         e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-
-    private static string SharedTestFace()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared", "data", "facenet", "test_face.jpeg");
-            if (File.Exists(candidate)) return candidate;
-        }
-        throw new FileNotFoundException("shared/data/facenet/test_face.jpeg not found above " + AppContext.BaseDirectory);
-    }
 }
