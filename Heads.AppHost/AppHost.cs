@@ -8,17 +8,20 @@ var rabbitmq = infrastructure.RabbitMq;
 var blobs = infrastructure.Blobs;
 
 var scraper = builder.AddProject<Projects.Scraper_Service>("scraper")
+    .WithHttpHealthCheck("/health")
     .WithReference(rabbitmq).WaitFor(rabbitmq)
     .WithReference(blobs).WaitFor(blobs)
     .WithScraperPipeline(builder.Configuration);
 
 var dataset = builder.AddProject<Projects.Dataset_Service>("dataset")
+    .WithHttpHealthCheck("/health")
     .WithReference(rabbitmq).WaitFor(rabbitmq)
     .WithReference(blobs).WaitFor(blobs)
     .WithDatasetPipeline(builder.Configuration, Infrastructure.RepositoryRoot(builder));
 
 var trainerReplicas = builder.Configuration.GetValue("Heads:Trainer:Replicas", 2);
 var trainer = builder.AddProject<Projects.Trainer_Service>("trainer")
+    .WithHttpHealthCheck("/health")
     .WithReference(rabbitmq).WaitFor(rabbitmq)
     .WithReference(blobs).WaitFor(blobs)
     .WithReplicas(trainerReplicas)
@@ -27,6 +30,7 @@ var trainer = builder.AddProject<Projects.Trainer_Service>("trainer")
     .WithTrainerPipeline(builder.Configuration);
 
 var inference = builder.AddProject<Projects.Inference_Service>("inference")
+    .WithHttpHealthCheck("/health")
     .WithReference(rabbitmq).WaitFor(rabbitmq)
     .WithReference(blobs).WaitFor(blobs)
     .WithInferenceCommands();

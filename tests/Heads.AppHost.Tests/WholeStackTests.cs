@@ -65,7 +65,7 @@ public sealed class WholeStackTests(StackFixture stack)
             var response = await http.GetAsync($"/api/v1/diagnostics/pings/{pingId}", ct);
             if (response.StatusCode == HttpStatusCode.OK)
                 return await response.Content.ReadFromJsonAsync<JsonElement>(ct);
-            Assert.True(DateTime.UtcNow < deadline, $"Ping {pingId} did not reach {http.BaseAddress} in 60 s.");
+            Assert.True(DateTime.UtcNow < deadline, $"Ping {pingId} did not reach {http.BaseAddress} in 60 s (last answer {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct)}).");
             await Task.Delay(200, ct);
         }
     }
