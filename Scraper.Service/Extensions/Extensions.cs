@@ -12,6 +12,7 @@ public static class Extensions
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOpenApi();
+        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
         builder.AddHeadsBlobStorage();
         builder.AddHeadsMessaging(ServiceName, bus => bus.AddConsumer<ScrapeHeadsConsumer>(typeof(ScrapeHeadsConsumerDefinition)));
 

@@ -16,6 +16,11 @@ namespace Scraper.Service.Tests;
 /// <summary>The scraper over HTTP against real RabbitMQ and Azurite; a separate bus listens for HeadScraped.</summary>
 public sealed class ScrapesApiTests(RealInfrastructure infrastructure) : IAsyncLifetime
 {
+    private static readonly System.Text.Json.JsonSerializerOptions Json = new(System.Text.Json.JsonSerializerDefaults.Web)
+    {
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+    };
+
     private WebApplicationFactory<Program>? _factory;
     private IBusControl? _listener;
     private readonly ConcurrentQueue<HeadScraped> _scraped = new();
@@ -54,7 +59,7 @@ public sealed class ScrapesApiTests(RealInfrastructure infrastructure) : IAsyncL
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
-            var status = await http.GetFromJsonAsync<ScrapeStatus>($"/api/v1/scrapes/{id}", TestContext.Current.CancellationToken);
+            var status = await http.GetFromJsonAsync<ScrapeStatus>($"/api/v1/scrapes/{id}", Json, TestContext.Current.CancellationToken);
             if (status!.FinishedAt is not null) return status;
             Assert.True(DateTime.UtcNow < deadline, $"Scrape {id} still {status.State} after {timeout}.");
             await Task.Delay(100, TestContext.Current.CancellationToken);
@@ -69,7 +74,7 @@ public sealed class ScrapesApiTests(RealInfrastructure infrastructure) : IAsyncL
         const long seed = 9100;
         var response = await http.PostAsJsonAsync("/api/v1/scrapes", new { count = 3, source = "synthetic", seed }, ct);
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var queued = await response.Content.ReadFromJsonAsync<ScrapeStatus>(ct);
+        var queued = await response.Content.ReadFromJsonAsync<ScrapeStatus>(Json, ct);
         var done = await WaitForEndAsync(http, queued!.ScrapeId, TimeSpan.FromSeconds(60));
         Assert.Equal(ScrapeState.Completed, done.State);
         Assert.Equal(3, done.Stored + done.AlreadyPresent);
@@ -91,7 +96,7 @@ public sealed class ScrapesApiTests(RealInfrastructure infrastructure) : IAsyncL
         Assert.Equal(["syn-9100", "syn-9101", "syn-9102"], _completed.Single(e => e.ScrapeId == queued.ScrapeId).HeadIds);
 
         var again = await http.PostAsJsonAsync("/api/v1/scrapes", new { count = 3, source = "synthetic", seed }, ct);
-        var repeat = await WaitForEndAsync(http, (await again.Content.ReadFromJsonAsync<ScrapeStatus>(ct))!.ScrapeId, TimeSpan.FromSeconds(60));
+        var repeat = await WaitForEndAsync(http, (await again.Content.ReadFromJsonAsync<ScrapeStatus>(Json, ct))!.ScrapeId, TimeSpan.FromSeconds(60));
         Assert.Equal(3, repeat.AlreadyPresent);
         Assert.Equal(0, repeat.Stored);
         Assert.Equal(etag, (await blobs.GetBlobContainerClient("meshes").GetBlobClient($"syn-{seed}.ply").GetPropertiesAsync(cancellationToken: ct)).Value.ETag);
@@ -103,9 +108,9 @@ public sealed class ScrapesApiTests(RealInfrastructure infrastructure) : IAsyncL
         var ct = TestContext.Current.CancellationToken;
         var http = _factory!.CreateClient();
         var response = await http.PostAsJsonAsync("/api/v1/scrapes", new { count = 500, seed = 50_000 }, ct);
-        var id = (await response.Content.ReadFromJsonAsync<ScrapeStatus>(ct))!.ScrapeId;
+        var id = (await response.Content.ReadFromJsonAsync<ScrapeStatus>(Json, ct))!.ScrapeId;
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while ((await http.GetFromJsonAsync<ScrapeStatus>($"/api/v1/scrapes/{id}", ct))!.Done == 0)
+        while ((await http.GetFromJsonAsync<ScrapeStatus>($"/api/v1/scrapes/{id}", Json, ct))!.Done == 0)
         {
             Assert.True(DateTime.UtcNow < deadline, "The scrape never started.");
             await Task.Delay(50, ct);

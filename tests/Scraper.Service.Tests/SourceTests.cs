@@ -138,3 +138,42 @@ public sealed class HttpSourceTests : IAsyncLifetime
         Assert.Contains("ReconstructionUrl", ex.Message, StringComparison.Ordinal);
     }
 }
+
+public sealed class FolderSourceTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("heads-folder-source-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private FolderHeadSource Source(string? path = null) => new(Options.Create(new FolderSourceOptions { Path = path ?? _dir }));
+
+    [Fact]
+    public async Task Pairs_image_and_ply_by_name_in_order_with_content_ids()
+    {
+        var head = await new SyntheticHeadSource(Options.Create(new SyntheticSourceOptions { PhotoSize = 64 })).ProduceAsync(3, 0, TestContext.Current.CancellationToken);
+        await File.WriteAllBytesAsync(Path.Combine(_dir, "b.jpg"), head.FacePhoto, TestContext.Current.CancellationToken);
+        await File.WriteAllBytesAsync(Path.Combine(_dir, "b.ply"), head.MeshPly, TestContext.Current.CancellationToken);
+        await File.WriteAllBytesAsync(Path.Combine(_dir, "a.png"), head.FacePhoto, TestContext.Current.CancellationToken);
+        await File.WriteAllBytesAsync(Path.Combine(_dir, "a.ply"), head.MeshPly[..^1], TestContext.Current.CancellationToken);
+        await File.WriteAllBytesAsync(Path.Combine(_dir, "lonely.ply"), head.MeshPly, TestContext.Current.CancellationToken);
+
+        var source = Source();
+        Assert.Equal(["a.png", "b.jpg"], source.Pairs().Select(p => Path.GetFileName(p.Image)));
+        var a = await source.ProduceAsync(0, 0, TestContext.Current.CancellationToken);
+        var b = await source.ProduceAsync(0, 1, TestContext.Current.CancellationToken);
+        Assert.Equal("image/png", a.FaceContentType);
+        Assert.Equal(head.MeshPly, b.MeshPly);
+        Assert.StartsWith("dir-", b.HeadId, StringComparison.Ordinal);
+        Assert.NotEqual(a.HeadId, b.HeadId);
+        Assert.Equal(b.HeadId, (await Source().ProduceAsync(0, 1, TestContext.Current.CancellationToken)).HeadId);
+        var beyond = await Assert.ThrowsAsync<HeadSourceException>(() => source.ProduceAsync(0, 2, TestContext.Current.CancellationToken));
+        Assert.Contains("2 image + PLY pairs", beyond.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_missing_folder_says_what_to_configure()
+    {
+        var ex = await Assert.ThrowsAsync<HeadSourceException>(() => Source("/nonexistent/heads").ProduceAsync(0, 0, TestContext.Current.CancellationToken));
+        Assert.Contains("Scraper:Folder:Path", ex.Message, StringComparison.Ordinal);
+    }
+}
