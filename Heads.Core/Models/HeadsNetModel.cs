@@ -32,20 +32,9 @@ public sealed class HeadsNetModel : IDisposable
 
     /// <summary>
     /// Generates a head: inputs (seed, i/count) for i in 0..count-1, as the original sampling. Colours are ×255, rounded
-    /// and clamped.
+    /// and clamped. Runs in cache-sized blocks (<see cref="Inference.HeadsNetSampler"/>); the result is the same as one pass.
     /// </summary>
-    public HeadPointCloud Sample(float seed, int count = DefaultPoints)
-    {
-        if (count < 1) throw new ArgumentOutOfRangeException(nameof(count), count, "A head needs at least one point.");
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        var index = arange(count, ScalarType.Float32).div_(count);
-        var inputs = stack([full(count, seed, ScalarType.Float32), index], 1);
-        var output = Network.forward(inputs);
-        var positions = output.narrow(1, 0, 3).contiguous().data<float>().ToArray();
-        var colors = output.narrow(1, 3, 3).mul(255).round_().clamp_(0, 255).to(ScalarType.Byte).contiguous().data<byte>().ToArray();
-        return new HeadPointCloud(positions, colors);
-    }
+    public HeadPointCloud Sample(float seed, int count = DefaultPoints) => Inference.HeadsNetSampler.Sample(this, seed, count);
 
     public ModelManifest Save(Stream weights) => Manifest = ModelFile.Save(weights, Manifest, ModelFile.DenseTensors(Network));
 

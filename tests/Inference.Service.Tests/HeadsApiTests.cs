@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Net;
 using Heads.Core.Geometry.Ply;
 using Heads.Core.Inference;
+using Heads.Core.Models;
+using TorchSharp;
 
 namespace Inference.Service.Tests;
 
@@ -30,7 +32,18 @@ public sealed partial class ServingTests
     [Fact]
     public void Blocked_sampling_equals_one_pass_sampling()
     {
-        var whole = host.HeadsNet.Sample(0.6f, 5000);
+        // The original's sampling: all rows through the network at once.
+        float[] wholePositions;
+        byte[] wholeColors;
+        using (var scope = torch.NewDisposeScope())
+        using (var noGrad = torch.no_grad())
+        {
+            var index = torch.arange(5000, torch.ScalarType.Float32).div_(5000);
+            var output = host.HeadsNet.Network.forward(torch.stack([torch.full(5000, 0.6f, torch.ScalarType.Float32), index], 1));
+            wholePositions = output.narrow(1, 0, 3).contiguous().data<float>().ToArray();
+            wholeColors = output.narrow(1, 3, 3).mul(255).round_().clamp_(0, 255).to(torch.ScalarType.Byte).contiguous().data<byte>().ToArray();
+        }
+        var whole = new HeadPointCloud(wholePositions, wholeColors);
         var blocked = HeadsNetSampler.Sample(host.HeadsNet, 0.6f, 5000, blockRows: 777);
         Assert.Equal(whole.Count, blocked.Count);
         for (int i = 0; i < whole.Positions.Length; i++) Assert.Equal(whole.Positions[i], blocked.Positions[i], 1e-5f);
