@@ -1,0 +1,33 @@
+using static TorchSharp.torch;
+
+namespace Heads.Cli.Models;
+
+/// <summary>
+/// Loads libtorch once, before any model work, so a tool installed without its native libraries says so in one line
+/// instead of failing deep inside a type initialiser.
+/// </summary>
+public static class TorchRuntime
+{
+    private static readonly Lazy<string?> Failure = new(TryLoad);
+
+    public static void Ensure(string purpose)
+    {
+        if (Failure.Value is { } why)
+            throw new InputException($"{purpose} needs TorchSharp's native libraries (libtorch-cpu-linux-x64), which could not be loaded: {why}");
+    }
+
+    private static string? TryLoad()
+    {
+        try
+        {
+            using var probe = ones(1);
+            return null;
+        }
+        catch (Exception e) when (e is TypeInitializationException or DllNotFoundException or NotSupportedException or BadImageFormatException or EntryPointNotFoundException)
+        {
+            var inner = e;
+            while (inner.InnerException is not null) inner = inner.InnerException;
+            return inner.Message;
+        }
+    }
+}
