@@ -16,6 +16,7 @@ public static class HeadsCommandLine
         RenderCommand.Create(),
         InspectCommand.Create(),
         VoxelizeCommand.Create(),
+        GenerateCommand.Create(),
         BenchCommand.Create(),
         ScrapeCommand.Create(),
         DatasetCommand.Create(),

@@ -16,6 +16,7 @@ public static class BenchCommand
         {
             Description = $"Suites to run: {string.Join(", ", BenchmarkRunner.SuiteNames)} or {BenchmarkRunner.All} (default).",
             Arity = ArgumentArity.ZeroOrMore,
+            HelpName = "SUITE",
         };
         suites.AcceptOnlyFromAmong([.. BenchmarkRunner.SuiteNames, BenchmarkRunner.All]);
         var list = new Option<bool>("--list") { Description = "List the suites and exit." };
