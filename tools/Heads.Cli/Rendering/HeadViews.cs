@@ -112,7 +112,7 @@ public static class HeadViews
         var rotation = Matrix4x4.CreateRotationY(s.YawDegrees * (MathF.PI / 180f)) * Matrix4x4.CreateRotationX(s.PitchDegrees * (MathF.PI / 180f));
         float focal = 0.5f * h / MathF.Tan(0.5f * s.FieldOfViewDegrees * (MathF.PI / 180f));
         // A head's surface is about 4π·0.9² in these units; each point covers its share of it.
-        float worldRadius = Math.Clamp(0.6f * MathF.Sqrt(10f / Math.Max(1, cloud.Count)), 0.004f, 0.08f);
+        float worldRadius = Math.Clamp(0.75f * MathF.Sqrt(10f / Math.Max(1, cloud.Count)), 0.004f, 0.08f);
         var p = cloud.Positions;
         var c = cloud.Colors;
         for (int i = 0; i < cloud.Count; i++)
