@@ -43,7 +43,14 @@ public static class BenchCommand
             }
             var chosen = BenchmarkRunner.Resolve(result.GetValue(suites) ?? []);
             if (chosen.Any(s => TorchSuites.Contains(s))) TorchRuntime.Ensure($"bench {string.Join(" ", chosen.Where(s => TorchSuites.Contains(s)))}");
-            BenchmarkRunner.Run(chosen, Console.Out);
+            try
+            {
+                BenchmarkRunner.Run(chosen, Console.Out);
+            }
+            catch (DirectoryNotFoundException e)
+            {
+                throw new InputException($"{e.Message} (or pass --shared-data DIR)", e);
+            }
             return Task.CompletedTask;
         });
         return command;

@@ -27,7 +27,9 @@ public static class TorchRuntime
         {
             var inner = e;
             while (inner.InnerException is not null) inner = inner.InnerException;
-            return inner.Message;
+            // TorchSharp's message goes on for a page of load traces; its first sentence says what failed.
+            var first = inner.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? inner.GetType().Name;
+            return first.Trim() + " (on Debian 12, libLibTorchSharp.so also needs the build's GLIBCXX fix; see the README)";
         }
     }
 }

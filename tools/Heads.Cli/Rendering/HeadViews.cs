@@ -86,7 +86,16 @@ public static class HeadViews
     {
         var mesh = MarchingCubes.Extract(volume, new MarchingCubesOptions { Threshold = threshold });
         if (mesh.TriangleCount == 0) throw new InputException($"the volume has no voxel ≥ {threshold}: nothing to draw (try a lower --threshold).");
-        return new Scene.Mesh(mesh);
+        // Predicted volumes are often faint (values of a few units): stretch the surface's grays, 5th to 95th
+        // percentile, over 90..235 so the shape shows while darker voxels stay darker.
+        var colors = mesh.Colors;
+        var sorted = colors.ToArray();
+        Array.Sort(sorted);
+        int low = sorted[sorted.Length / 20], high = sorted[sorted.Length * 19 / 20];
+        var stretched = new byte[colors.Length];
+        for (int i = 0; i < colors.Length; i++)
+            stretched[i] = high > low ? (byte)(90 + 145 * Math.Clamp(colors[i] - low, 0, high - low) / (high - low)) : (byte)200;
+        return new Scene.Mesh(new HeadMesh(mesh.Positions, stretched, mesh.Triangles, mesh.Normals));
     }
 
     /// <summary>
