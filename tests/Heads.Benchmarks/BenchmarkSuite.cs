@@ -10,9 +10,10 @@ public interface IBenchmarkSuite
 }
 
 /// <summary>Collects figures and prints each with its baseline ratio.</summary>
-public sealed class BenchmarkReport
+public sealed class BenchmarkReport(TextWriter? output = null)
 {
     private readonly List<string> _lines = [];
+    private readonly TextWriter _output = output ?? Console.Out;
 
     public void Figure(string what, double value, string unit, double? baseline = null, string? baselineName = null)
     {
@@ -20,13 +21,13 @@ public sealed class BenchmarkReport
         if (baseline is { } b && b > 0)
             line += $"   (baseline {baselineName}: {b:N2} {unit}; ratio {value / b:N1}x)";
         _lines.Add(line);
-        Console.WriteLine(line);
+        _output.WriteLine(line);
     }
 
     public void Note(string text)
     {
         _lines.Add("  " + text);
-        Console.WriteLine("  " + text);
+        _output.WriteLine("  " + text);
     }
 
     public IReadOnlyList<string> Lines => _lines;

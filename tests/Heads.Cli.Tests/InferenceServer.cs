@@ -1,0 +1,84 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json.Nodes;
+using Azure.Storage.Blobs;
+using Heads.Core.Contracts;
+using Heads.Core.Inference;
+using Heads.Core.Models;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace Heads.Cli.Tests;
+
+/// <summary>
+/// The real inference service, listening on a loopback port (Kestrel) so the tool can reach it from its own process,
+/// against real RabbitMQ and Azurite, serving the workspace's FaceNet3 and HeadsNet stored the way the trainer stores
+/// models (job manifest plus weights in the <c>models</c> container, under this fixture's own prefix).
+/// </summary>
+public sealed class InferenceServer(Workspace workspace) : IAsyncLifetime
+{
+    private readonly RealInfrastructure infrastructure = new();
+    private WebApplicationFactory<Program>? factory;
+
+    public Workspace Workspace { get; } = workspace;
+    public Guid FaceNet3Job { get; } = Guid.NewGuid();
+    public Guid HeadsNetJob { get; } = Guid.NewGuid();
+    public string Url { get; private set; } = "";
+
+    public async ValueTask InitializeAsync()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await infrastructure.InitializeAsync();
+        var prefix = $"cli-{Guid.NewGuid():N}/";
+        var models = new BlobServiceClient(infrastructure.BlobsConnectionString).GetBlobContainerClient("models");
+        await models.CreateIfNotExistsAsync(cancellationToken: ct);
+        await StoreAsync(models, prefix, FaceNet3Job, TrainingModel.FaceNet3, Workspace.FaceNet3File, Workspace.FaceNet3.Manifest, ct);
+        await StoreAsync(models, prefix, HeadsNetJob, TrainingModel.HeadsNet, Workspace.HeadsNetFile, Workspace.HeadsNet.Manifest, ct);
+
+        int port = FreePort();
+        Url = $"http://127.0.0.1:{port}";
+        factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        {
+            foreach (var (key, value) in infrastructure.ConnectionStrings) web.UseSetting(key, value);
+            web.UseSetting("Inference:ModelsPrefix", prefix);
+            web.UseSetting("Inference:SampleFaces", "2");
+            web.UseSetting("Inference:SampleSize", "128");
+            web.UseSetting("Inference:TorchThreads", "1");
+        });
+        factory.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
+        factory.StartServer();
+
+        using var http = new HttpClient { BaseAddress = new Uri(Url) };
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var listing = await http.GetFromJsonAsync<JsonObject>("/api/v1/models", ct);
+            if (listing?["models"] is JsonArray { Count: 2 }) break;
+            Assert.True(DateTime.UtcNow < deadline, $"the inference service did not load both models: {listing}");
+            await Task.Delay(200, ct);
+        }
+    }
+
+    private static async Task StoreAsync(BlobContainerClient models, string prefix, Guid jobId, TrainingModel kind, string weightsFile, ModelManifest manifest, CancellationToken ct)
+    {
+        await models.GetBlobClient(prefix + ModelJobLayout.WeightsBlob(jobId)).UploadAsync(weightsFile, ct);
+        var job = ModelJobLayout.SingleNetworkManifest(jobId, kind, "test-dataset", DateTimeOffset.UtcNow, manifest);
+        await models.GetBlobClient(prefix + ModelJobLayout.ManifestBlob(jobId)).UploadAsync(new BinaryData(Encoding.UTF8.GetBytes(job.ToJsonString())), overwrite: true, ct);
+    }
+
+    /// <summary>A loopback port nothing listens on (bound, then released).</summary>
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (factory is not null) await factory.DisposeAsync();
+        await infrastructure.DisposeAsync();
+    }
+}

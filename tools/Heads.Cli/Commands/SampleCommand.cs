@@ -1,0 +1,85 @@
+using System.CommandLine;
+using System.Globalization;
+using Heads.Cli.Files;
+using Heads.Cli.Models;
+using Heads.Cli.Services;
+using Heads.Cli.Rendering;
+using Heads.Core.Geometry.Ply;
+using Heads.Core.Inference;
+using Heads.Core.Models;
+
+namespace Heads.Cli.Commands;
+
+/// <summary><c>heads sample</c>: a HeadsNet point cloud for a seed, from the inference service or a local model.</summary>
+public static class SampleCommand
+{
+    public static Command Create()
+    {
+        var seed = new Option<double?>("--seed") { Description = "The head seed in [0, 1), or a whole number N ≥ 1 meaning frac(N·0.618…), as the service reads it (default: random).", HelpName = "S" };
+        var points = new Option<int>("--points", "-n") { Description = "Points in the cloud.", DefaultValueFactory = _ => HeadsNetModel.DefaultPoints, HelpName = "N" };
+        var model = new Option<string?>("--model", "-m") { Description = "With a server: headsnet or a job id (default: the newest HeadsNet it serves).", HelpName = "MODEL" };
+        var server = CommonOptions.Server("inference service", ServiceAddresses.Inference);
+        var modelFile = CommonOptions.ModelFile();
+        var output = CommonOptions.Output("Write the cloud: .ply (binary: float x, y, z; uchar red, green, blue) or .csv (x,y,z,r,g,b lines).");
+        var command = new Command("sample", "A HeadsNet head: a coloured point cloud for one seed, from the inference service (default) or a local model file.")
+        {
+            seed, points, model, server, modelFile, output,
+        };
+        CommonOptions.OneOf(command, server, modelFile);
+        CommonOptions.OneOf(command, model, modelFile);
+        CommandAction.Set(command, async (result, ct) =>
+        {
+            int count = result.GetValue(points);
+            if (count < 1) throw new InputException($"--points must be at least 1; it was {count}.");
+            var given = result.GetValue(seed);
+            if (given is { } s && (!double.IsFinite(s) || s < 0 || (s >= 1 && s != Math.Floor(s))))
+                throw new InputException($"--seed must be in [0, 1) or a whole number; it was {s.ToString(CultureInfo.InvariantCulture)}.");
+            var outputPath = result.GetValue(output);
+            if (outputPath is not null && Path.GetExtension(outputPath).ToLowerInvariant() is not (".ply" or ".csv"))
+                throw new InputException($"cannot write a point cloud as '{Path.GetExtension(outputPath)}' ({outputPath}): use .ply or .csv.");
+
+            HeadPointCloud cloud;
+            string source;
+            float headSeed;
+            if (result.GetValue(modelFile) is { } file)
+            {
+                using var local = LocalModel.Load(file);
+                if (local.Heads is null) throw new InputException($"{file} is a {local.Kind} model; sample needs a HeadsNet (predict turns photos into FaceNet volumes).");
+                headSeed = given is { } g ? HeadSeedOf(g) : Random.Shared.NextSingle();
+                cloud = HeadsNetSampler.Sample(local.Heads, headSeed, count, cancellationToken: ct);
+                source = local.Description;
+            }
+            else
+            {
+                using var client = new ServiceClient("inference service", result.GetValue(server), ServiceAddresses.Inference);
+                var query = $"api/v1/heads/random?format=ply&points={count.ToString(CultureInfo.InvariantCulture)}"
+                    + (given is { } g ? "&seed=" + g.ToString("R", CultureInfo.InvariantCulture) : "")
+                    + (result.GetValue(model) is { } m ? "&model=" + Uri.EscapeDataString(m) : "");
+                using var response = await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, query), ct);
+                await using var body = await response.Content.ReadAsStreamAsync(ct);
+                using var buffered = new MemoryStream();
+                await body.CopyToAsync(buffered, ct);
+                buffered.Position = 0;
+                var ply = PlyReader.Read(buffered);
+                cloud = new HeadPointCloud(ply.Positions, ply.Colors ?? new byte[ply.Positions.Length]);
+                headSeed = response.Headers.TryGetValues("X-Heads-Seed", out var seeds) && float.TryParse(seeds.First(), NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed)
+                    ? parsed : given is { } g2 ? HeadSeedOf(g2) : float.NaN;
+                var job = response.Headers.TryGetValues("X-Heads-Job", out var jobs) ? jobs.First() : "?";
+                source = $"HeadsNet job {job} ({client.BaseAddress})";
+            }
+
+            var (centre, half) = Scene.Bounds(cloud.Positions);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{source}: seed {headSeed:R}, {cloud.Count:N0} points, centre ({centre.X:F3}, {centre.Y:F3}, {centre.Z:F3}), half extent {half:F3}"));
+            if (outputPath is not null)
+            {
+                PointClouds.Write(outputPath, cloud, string.Create(CultureInfo.InvariantCulture, $"{source}, seed {headSeed:R}, {cloud.Count} points"));
+                Console.WriteLine($"wrote {outputPath} ({new FileInfo(outputPath).Length:N0} bytes)");
+            }
+        });
+        return command;
+    }
+
+    /// <summary>As the inference service: a seed in [0, 1) as is; a whole number N ≥ 1 as frac(N·φ⁻¹).</summary>
+    public static float HeadSeedOf(double seed) => seed < 1 ? (float)seed : (float)(seed * 0.6180339887498949 % 1.0);
+}

@@ -1,0 +1,3 @@
+using Heads.Cli;
+
+return await HeadsCommandLine.Create().Parse(args).InvokeAsync();
