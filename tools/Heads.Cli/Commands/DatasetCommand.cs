@@ -52,7 +52,7 @@ public static class DatasetCommand
                 datasetId = result.GetValue(id), kind = result.GetValue(kind), limit = result.GetValue(limit),
                 headIdPrefix = result.GetValue(prefix), heldOutFraction = result.GetValue(heldOut),
             }, ct);
-            await FollowAsync(client, body, result.GetValue(noWait), result.GetValue(interval), ct);
+            await FollowAsync(client, "dataset build", body, result.GetValue(noWait), result.GetValue(interval), ct);
         });
         return command;
     }
@@ -76,17 +76,17 @@ public static class DatasetCommand
             {
                 datasetId = result.GetValue(id), directory = result.GetValue(directory), heldOutFraction = result.GetValue(heldOut),
             }, ct);
-            await FollowAsync(client, body, result.GetValue(noWait), result.GetValue(interval), ct);
+            await FollowAsync(client, "dataset import", body, result.GetValue(noWait), result.GetValue(interval), ct);
         });
         return command;
     }
 
-    private static async Task FollowAsync(ServiceClient client, JsonNode? queued, bool noWait, double interval, CancellationToken ct)
+    private static async Task FollowAsync(ServiceClient client, string what, JsonNode? queued, bool noWait, double interval, CancellationToken ct)
     {
         var id = Progress.Text(queued, "datasetId") ?? throw new InputException("the dataset service answered without a datasetId.");
         Console.WriteLine($"dataset {id} queued ({Progress.Text(queued, "kind")}, {Progress.Number(queued, "headsTotal") ?? 0} heads)");
         if (noWait) return;
-        var done = await Progress.FollowAsync(client, $"{Api}/{id}", Line, s => Progress.Text(s, "state")?.ToLowerInvariant() switch
+        var done = await Progress.FollowAsync(client, what, $"{Api}/{id}", Line, s => Progress.Text(s, "state")?.ToLowerInvariant() switch
         {
             "ready" => true,
             "failed" => false,
