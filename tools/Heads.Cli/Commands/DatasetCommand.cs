@@ -149,23 +149,29 @@ public static class DatasetCommand
                 await using var body = await response.Content.ReadAsStreamAsync(ct);
                 var target = Path.Combine(folder, file.Name);
                 var temporary = target + ".part";
-                string hash;
-                await using (var stream = File.Create(temporary))
-                using (var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
+                try
                 {
-                    var buffer = new byte[1 << 20];
-                    int read;
-                    while ((read = await body.ReadAsync(buffer, ct)) > 0)
+                    string hash;
+                    await using (var stream = File.Create(temporary))
+                    using (var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
                     {
-                        sha.AppendData(buffer, 0, read);
-                        await stream.WriteAsync(buffer.AsMemory(0, read), ct);
+                        var buffer = new byte[1 << 20];
+                        int read;
+                        while ((read = await body.ReadAsync(buffer, ct)) > 0)
+                        {
+                            sha.AppendData(buffer, 0, read);
+                            await stream.WriteAsync(buffer.AsMemory(0, read), ct);
+                        }
+                        hash = Convert.ToHexStringLower(sha.GetHashAndReset());
                     }
-                    hash = Convert.ToHexStringLower(sha.GetHashAndReset());
+                    if (hash != file.Sha256)
+                        throw new InputException($"{file.Name} downloaded with SHA-256 {hash}, but the manifest says {file.Sha256}.");
                 }
-                if (hash != file.Sha256)
+                catch
                 {
+                    // A broken connection, Ctrl+C or a wrong hash leaves no partial file behind.
                     File.Delete(temporary);
-                    throw new InputException($"{file.Name} downloaded with SHA-256 {hash}, but the manifest says {file.Sha256}.");
+                    throw;
                 }
                 File.Move(temporary, target, overwrite: true);
                 Console.WriteLine($"{file.Name,-14} {file.Bytes,14:N0} bytes  verified");
