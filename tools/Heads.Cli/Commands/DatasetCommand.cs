@@ -93,7 +93,8 @@ public static class DatasetCommand
             _ => null,
         }, Progress.Interval(interval), ct);
         if (done["manifest"] is JsonObject m)
-            Console.WriteLine($"dataset {id} ready: {m["trainRows"]} train rows, {m["heldOutRows"]} held-out rows, {(m["files"] as JsonArray)?.Count ?? 0} files");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"dataset {id} ready: {Progress.Number(m, "trainRows"):N0} train rows, {Progress.Number(m, "heldOutRows"):N0} held-out rows, {(m["files"] as JsonArray)?.Count ?? 0} files"));
     }
 
     private static Command List()

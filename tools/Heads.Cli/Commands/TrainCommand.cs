@@ -55,7 +55,8 @@ public static class TrainCommand
                 }, ct);
             }
             var id = Progress.Text(body, "jobId") ?? throw new InputException("the trainer answered without a jobId.");
-            Console.WriteLine($"training job {id} queued: {Progress.Text(body, "model")} on {Progress.Text(body, "datasetId")}");
+            // --latest asks for the pipeline's one job per dataset and model: when it exists already, the answer is that job, in its state.
+            Console.WriteLine($"training job {id} {Progress.Text(body, "state") ?? "queued"}: {Progress.Text(body, "model")} on {Progress.Text(body, "datasetId")}");
             if (result.GetValue(noWait)) return;
             var done = await Progress.FollowAsync(client, $"training job {id}", $"{Api}/{id}", Line, Finished, Progress.Interval(result.GetValue(interval)), ct);
             if (done["quality"] is JsonObject quality) Console.WriteLine($"held-out quality: {HeldOutQuality.Describe(quality)}");
