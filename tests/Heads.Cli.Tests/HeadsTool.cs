@@ -12,6 +12,8 @@ public sealed record ToolRun(int ExitCode, string Output, string Error)
 /// <summary>Runs the built <c>heads</c> tool (tools/Heads.Cli's own output, with its deps.json) as a separate process.</summary>
 public static class HeadsTool
 {
+    private static readonly Lock Transcript = new();
+
     public static string Path { get; } = typeof(HeadsTool).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "HeadsCli").Value!;
 
     public static async Task<ToolRun> RunAsync(string workingDirectory, params string[] args)
@@ -43,7 +45,11 @@ public static class HeadsTool
             process.Kill(entireProcessTree: true);
             throw;
         }
-        return new ToolRun(process.ExitCode, await output, await error);
+        var done = new ToolRun(process.ExitCode, await output, await error);
+        // HEADS_CLI_TRANSCRIPT=FILE appends every run as a terminal would show it (for documentation).
+        if (Environment.GetEnvironmentVariable("HEADS_CLI_TRANSCRIPT") is { Length: > 0 } transcript)
+            lock (Transcript) File.AppendAllText(transcript, $"$ heads {string.Join(' ', args)}\n{done.Output}{done.Error}[exit {done.ExitCode}]\n");
+        return done;
     }
 
     /// <summary>Runs and asserts the exit code, showing everything the tool printed when it differs.</summary>

@@ -20,7 +20,7 @@ namespace Heads.Cli.Tests;
 public sealed class InferenceServer(Workspace workspace) : IAsyncLifetime
 {
     private readonly RealInfrastructure infrastructure = new();
-    private WebApplicationFactory<Program>? factory;
+    private WebApplicationFactory<Inference.Service.InferenceOptions>? factory;
 
     public Workspace Workspace { get; } = workspace;
     public Guid FaceNet3Job { get; } = Guid.NewGuid();
@@ -39,7 +39,7 @@ public sealed class InferenceServer(Workspace workspace) : IAsyncLifetime
 
         int port = FreePort();
         Url = $"http://127.0.0.1:{port}";
-        factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        factory = new WebApplicationFactory<Inference.Service.InferenceOptions>().WithWebHostBuilder(web =>
         {
             foreach (var (key, value) in infrastructure.ConnectionStrings) web.UseSetting(key, value);
             web.UseSetting("Inference:ModelsPrefix", prefix);

@@ -7,7 +7,7 @@ namespace Heads.Cli;
 
 /// <summary>
 /// Runs a command's work and turns failures into the tool's exit codes with a one-line reason on stderr, so scripts can
-/// tell a bad file (2) from a stack that is not running (3) without parsing messages.
+/// tell a bad file (2) from a stack that is not running (3) or a job that failed on the service (4) without parsing messages.
 /// </summary>
 public static class CommandAction
 {
@@ -26,6 +26,11 @@ public static class CommandAction
         {
             Fail(error, e.Message);
             return ExitCodes.Unreachable;
+        }
+        catch (JobFailedException e)
+        {
+            Fail(error, e.Message);
+            return ExitCodes.JobFailed;
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {

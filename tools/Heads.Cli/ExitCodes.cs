@@ -10,10 +10,15 @@ public static class ExitCodes
     public const int Input = 2;
     /// <summary>No connection to the service (refused, timed out, unknown host).</summary>
     public const int Unreachable = 3;
+    /// <summary>The service took the request, but the scrape, build or training job it started ended failed or cancelled.</summary>
+    public const int JobFailed = 4;
 }
 
 /// <summary>A reason the command cannot do its work with the input it was given; printed as one line, exit code 2.</summary>
 public sealed class InputException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>A followed scrape, dataset build or training job ended without success; printed as one line, exit code 4.</summary>
+public sealed class JobFailedException(string message) : Exception(message);
 
 /// <summary>The service did not answer at all; exit code 3.</summary>
 public sealed class UnreachableException(string message, Exception? inner = null) : Exception(message, inner);

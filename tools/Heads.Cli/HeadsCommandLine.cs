@@ -9,7 +9,8 @@ public static class HeadsCommandLine
     public static RootCommand Create() => new(
         "Heads from the terminal: FaceNet volumes from photos, HeadsNet point clouds, pictures of meshes, point clouds and " +
         "volumes, file inspection, offline voxelisation, benchmarks, and thin clients for the services' HTTP APIs.\n" +
-        "Exit codes: 0 success, 1 usage error, 2 input error (one-line reason on stderr), 3 server unreachable.")
+        "Exit codes: 0 success, 1 usage error, 2 input error or a request the server refused (one-line reason on stderr), " +
+        "3 server unreachable, 4 the scrape, dataset build or training job followed ended failed or cancelled.")
     {
         PredictCommand.Create(),
         SampleCommand.Create(),

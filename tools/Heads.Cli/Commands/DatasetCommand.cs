@@ -52,7 +52,7 @@ public static class DatasetCommand
                 datasetId = result.GetValue(id), kind = result.GetValue(kind), limit = result.GetValue(limit),
                 headIdPrefix = result.GetValue(prefix), heldOutFraction = result.GetValue(heldOut),
             }, ct);
-            await FollowAsync(client, body, result.GetValue(noWait), result.GetValue(interval), ct);
+            await FollowAsync(client, "dataset build", body, result.GetValue(noWait), result.GetValue(interval), ct);
         });
         return command;
     }
@@ -76,24 +76,25 @@ public static class DatasetCommand
             {
                 datasetId = result.GetValue(id), directory = result.GetValue(directory), heldOutFraction = result.GetValue(heldOut),
             }, ct);
-            await FollowAsync(client, body, result.GetValue(noWait), result.GetValue(interval), ct);
+            await FollowAsync(client, "dataset import", body, result.GetValue(noWait), result.GetValue(interval), ct);
         });
         return command;
     }
 
-    private static async Task FollowAsync(ServiceClient client, JsonNode? queued, bool noWait, double interval, CancellationToken ct)
+    private static async Task FollowAsync(ServiceClient client, string what, JsonNode? queued, bool noWait, double interval, CancellationToken ct)
     {
         var id = Progress.Text(queued, "datasetId") ?? throw new InputException("the dataset service answered without a datasetId.");
         Console.WriteLine($"dataset {id} queued ({Progress.Text(queued, "kind")}, {Progress.Number(queued, "headsTotal") ?? 0} heads)");
         if (noWait) return;
-        var done = await Progress.FollowAsync(client, $"{Api}/{id}", Line, s => Progress.Text(s, "state")?.ToLowerInvariant() switch
+        var done = await Progress.FollowAsync(client, what, $"{Api}/{id}", Line, s => Progress.Text(s, "state")?.ToLowerInvariant() switch
         {
             "ready" => true,
             "failed" => false,
             _ => null,
         }, Progress.Interval(interval), ct);
         if (done["manifest"] is JsonObject m)
-            Console.WriteLine($"dataset {id} ready: {m["trainRows"]} train rows, {m["heldOutRows"]} held-out rows, {(m["files"] as JsonArray)?.Count ?? 0} files");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"dataset {id} ready: {Progress.Number(m, "trainRows"):N0} train rows, {Progress.Number(m, "heldOutRows"):N0} held-out rows, {(m["files"] as JsonArray)?.Count ?? 0} files"));
     }
 
     private static Command List()
@@ -149,23 +150,29 @@ public static class DatasetCommand
                 await using var body = await response.Content.ReadAsStreamAsync(ct);
                 var target = Path.Combine(folder, file.Name);
                 var temporary = target + ".part";
-                string hash;
-                await using (var stream = File.Create(temporary))
-                using (var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
+                try
                 {
-                    var buffer = new byte[1 << 20];
-                    int read;
-                    while ((read = await body.ReadAsync(buffer, ct)) > 0)
+                    string hash;
+                    await using (var stream = File.Create(temporary))
+                    using (var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
                     {
-                        sha.AppendData(buffer, 0, read);
-                        await stream.WriteAsync(buffer.AsMemory(0, read), ct);
+                        var buffer = new byte[1 << 20];
+                        int read;
+                        while ((read = await body.ReadAsync(buffer, ct)) > 0)
+                        {
+                            sha.AppendData(buffer, 0, read);
+                            await stream.WriteAsync(buffer.AsMemory(0, read), ct);
+                        }
+                        hash = Convert.ToHexStringLower(sha.GetHashAndReset());
                     }
-                    hash = Convert.ToHexStringLower(sha.GetHashAndReset());
+                    if (hash != file.Sha256)
+                        throw new InputException($"{file.Name} downloaded with SHA-256 {hash}, but the manifest says {file.Sha256}.");
                 }
-                if (hash != file.Sha256)
+                catch
                 {
+                    // A broken connection, Ctrl+C or a wrong hash leaves no partial file behind.
                     File.Delete(temporary);
-                    throw new InputException($"{file.Name} downloaded with SHA-256 {hash}, but the manifest says {file.Sha256}.");
+                    throw;
                 }
                 File.Move(temporary, target, overwrite: true);
                 Console.WriteLine($"{file.Name,-14} {file.Bytes,14:N0} bytes  verified");

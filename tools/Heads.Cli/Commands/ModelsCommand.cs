@@ -23,9 +23,9 @@ public static class ModelsCommand
             if (models.Count == 0) Console.WriteLine("no models served yet");
             foreach (var m in models)
             {
-                var iou = m?["quality"]?["iou"]?["model"];
+                var iou = HeldOutQuality.ModelIoU(m?["quality"]);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{Progress.Text(m, "model"),-9} {Progress.Text(m, "jobId")}  {(m?["isDefault"]?.GetValue<bool>() == true ? "default" : "       ")}  dataset {Progress.Text(m, "datasetId")}  {Progress.Number(m, "parameters") ?? 0:N0} parameters{(iou is null ? "" : $"  held-out IoU {iou}")}"));
+                    $"{Progress.Text(m, "model"),-9} {Progress.Text(m, "jobId")}  {(m?["isDefault"]?.GetValue<bool>() == true ? "default" : "       ")}  dataset {Progress.Text(m, "datasetId")}  {Progress.Number(m, "parameters") ?? 0:N0} parameters{(iou is null ? "" : $"  held-out IoU {iou:F3}")}"));
             }
             foreach (var s in listing?["skipped"] as JsonArray ?? [])
                 Console.WriteLine($"skipped   {Progress.Text(s, "blobName") ?? Progress.Text(s, "blob")}: {Progress.Text(s, "reason")}");

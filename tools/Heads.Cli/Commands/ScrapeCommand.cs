@@ -29,7 +29,7 @@ public static class ScrapeCommand
             var id = Progress.Text(body, "scrapeId") ?? throw new InputException("the scraper answered without a scrapeId.");
             Console.WriteLine($"scrape {id} queued: {result.GetValue(count)} heads from {Progress.Text(body, "source")}");
             if (result.GetValue(noWait)) return;
-            await Progress.FollowAsync(client, $"{Api}/{id}", Line, Finished, Progress.Interval(result.GetValue(interval)), ct);
+            await Progress.FollowAsync(client, $"scrape {id}", $"{Api}/{id}", Line, Finished, Progress.Interval(result.GetValue(interval)), ct);
         });
 
         var statusId = new Argument<Guid?>("ID") { Description = "A scrape id (default: list the scraper's scrapes).", Arity = ArgumentArity.ZeroOrOne };

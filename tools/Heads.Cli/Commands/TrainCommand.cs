@@ -55,10 +55,11 @@ public static class TrainCommand
                 }, ct);
             }
             var id = Progress.Text(body, "jobId") ?? throw new InputException("the trainer answered without a jobId.");
-            Console.WriteLine($"training job {id} queued: {Progress.Text(body, "model")} on {Progress.Text(body, "datasetId")}");
+            // --latest asks for the pipeline's one job per dataset and model: when it exists already, the answer is that job, in its state.
+            Console.WriteLine($"training job {id} {Progress.Text(body, "state") ?? "queued"}: {Progress.Text(body, "model")} on {Progress.Text(body, "datasetId")}");
             if (result.GetValue(noWait)) return;
-            var done = await Progress.FollowAsync(client, $"{Api}/{id}", Line, Finished, Progress.Interval(result.GetValue(interval)), ct);
-            if (done["quality"] is JsonObject quality) Console.WriteLine($"held-out quality: {quality.ToJsonString()}");
+            var done = await Progress.FollowAsync(client, $"training job {id}", $"{Api}/{id}", Line, Finished, Progress.Interval(result.GetValue(interval)), ct);
+            if (done["quality"] is JsonObject quality) Console.WriteLine($"held-out quality: {HeldOutQuality.Describe(quality)}");
             if (Progress.Text(done, "manifestBlob") is { } manifest) Console.WriteLine($"model: {manifest}");
         });
 
@@ -105,7 +106,7 @@ public static class TrainCommand
         if (Progress.Number(s, "latestLoss") is { } loss) parts.Add(string.Create(CultureInfo.InvariantCulture, $"loss {loss:G4}"));
         if (Progress.Number(s, "samplesPerSecond") is { } rate) parts.Add(string.Create(CultureInfo.InvariantCulture, $"{rate:N0} samples/s"));
         if (Progress.Number(s, "progress") is { } fraction) parts.Add(string.Create(CultureInfo.InvariantCulture, $"{fraction * 100:F0}%"));
-        if (Progress.Number(s, "etaSeconds") is { } eta && Progress.Text(s, "state") == "running") parts.Add(string.Create(CultureInfo.InvariantCulture, $"ETA {eta:F0} s"));
+        if (Progress.Number(s, "etaSeconds") is { } eta && string.Equals(Progress.Text(s, "state"), "running", StringComparison.OrdinalIgnoreCase)) parts.Add(string.Create(CultureInfo.InvariantCulture, $"ETA {eta:F0} s"));
         var line = string.Join("  ", parts);
         return Progress.Text(s, "error") is { } error ? $"{line}: {error}" : line;
     }

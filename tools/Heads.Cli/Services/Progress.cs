@@ -5,9 +5,10 @@ namespace Heads.Cli.Services;
 /// <summary>Polls a status resource until it reaches a final state, printing a line whenever the status line changes.</summary>
 public static class Progress
 {
+    /// <param name="what">Names the job in the failure message, e.g. "scrape {id}".</param>
     /// <param name="line">The status as one line.</param>
     /// <param name="finished">Null while running; true when it succeeded, false when it failed or was cancelled.</param>
-    public static async Task<JsonNode> FollowAsync(ServiceClient client, string path, Func<JsonNode, string> line, Func<JsonNode, bool?> finished,
+    public static async Task<JsonNode> FollowAsync(ServiceClient client, string what, string path, Func<JsonNode, string> line, Func<JsonNode, bool?> finished,
         TimeSpan interval, CancellationToken ct)
     {
         string? last = null;
@@ -22,7 +23,7 @@ public static class Progress
                 case true:
                     return status;
                 case false:
-                    throw new InputException($"{path}: {text}");
+                    throw new JobFailedException($"{what} ended: {text}");
             }
             await Task.Delay(interval, ct);
         }
