@@ -17,6 +17,7 @@ public static class Extensions
         builder.AddHeadsMessaging(ServiceName, bus => bus.AddConsumer<ScrapeHeadsConsumer>(typeof(ScrapeHeadsConsumerDefinition)));
 
         builder.Services.Configure<ScraperOptions>(builder.Configuration.GetSection("Scraper"));
+        builder.Services.Configure<SyntheticSourceOptions>(builder.Configuration.GetSection("Scraper:Synthetic"));
         builder.Services.Configure<FolderSourceOptions>(builder.Configuration.GetSection("Scraper:Folder"));
         builder.Services.Configure<HttpSourceOptions>(builder.Configuration.GetSection("Scraper:Http"));
 

@@ -85,6 +85,10 @@ public sealed class ScrapesApiTests(RealInfrastructure infrastructure) : IAsyncL
             Assert.True((await blobs.GetBlobContainerClient("faces").GetBlobClient($"syn-{s}.jpg").ExistsAsync(ct)).Value);
             Assert.True((await blobs.GetBlobContainerClient("meshes").GetBlobClient($"syn-{s}.ply").ExistsAsync(ct)).Value);
         }
+        // Scraper:Synthetic:PhotoSize (96 here) reaches the synthetic source.
+        var photo = (await blobs.GetBlobContainerClient("faces").GetBlobClient($"syn-{seed}.jpg").DownloadContentAsync(ct)).Value.Content.ToArray();
+        var info = SixLabors.ImageSharp.Image.Identify(photo);
+        Assert.Equal((96, 96), (info.Width, info.Height));
         var etag = (await blobs.GetBlobContainerClient("meshes").GetBlobClient($"syn-{seed}.ply").GetPropertiesAsync(cancellationToken: ct)).Value.ETag;
 
         var deadline = DateTime.UtcNow.AddSeconds(10);
