@@ -95,3 +95,22 @@ public sealed class HostileIdTests(ServiceFixture service)
     private static StringContent JsonContent(object body) =>
         new(JsonSerializer.Serialize(body, ServiceFixture.Json), System.Text.Encoding.UTF8, "application/json");
 }
+
+/// <summary>The dataset service's endpoints have the shared request timeouts, and only the file download the long one.</summary>
+public sealed class RequestTimeoutTests(ServiceFixture service)
+{
+    [Fact]
+    public void Every_endpoint_has_a_timeout_and_only_downloads_a_long_one()
+    {
+        var options = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions
+            .GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Timeouts.RequestTimeoutOptions>>(service.Services).Value;
+        Assert.Equal(TimeSpan.FromSeconds(30), options.DefaultPolicy!.Timeout);
+        var endpoints = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions
+            .GetRequiredService<Microsoft.AspNetCore.Routing.EndpointDataSource>(service.Services).Endpoints.OfType<Microsoft.AspNetCore.Routing.RouteEndpoint>().ToList();
+        Assert.NotEmpty(endpoints);
+        Assert.DoesNotContain(endpoints, e => e.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Timeouts.DisableRequestTimeoutAttribute>() is not null);
+        var longOnes = endpoints.Where(e => e.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Timeouts.RequestTimeoutAttribute>()?.PolicyName == "long")
+            .Select(e => e.RoutePattern.RawText).ToList();
+        Assert.Equal(["/api/v1/datasets/{id}/files/{name}"], longOnes);
+    }
+}
