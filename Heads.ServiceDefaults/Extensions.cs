@@ -30,6 +30,7 @@ public static class Extensions
             http.AddServiceDiscovery();
         });
         builder.Services.AddProblemDetails();
+        builder.AddHeadsRequestTimeouts();
         return builder;
     }
 
@@ -75,9 +76,13 @@ public static class Extensions
         return builder;
     }
 
-    /// <summary>/health: every check (broker, storage, self); /alive: only that the process answers.</summary>
+    /// <summary>
+    /// /health: every check (broker, storage, self); /alive: only that the process answers. Also switches on the request
+    /// timeouts (every service calls this after its own middleware, so the timeouts wrap the endpoints only).
+    /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
+        app.UseRequestTimeouts();
         app.MapHealthChecks(HealthEndpointPath);
         app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions { Predicate = r => r.Tags.Contains("live") });
         return app;

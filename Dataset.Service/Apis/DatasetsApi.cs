@@ -111,7 +111,9 @@ public static class DatasetsApi
             var stream = await store.OpenFileAsync(id, file.Name, ct);
             return Results.Stream(stream, "application/octet-stream", file.Name,
                 entityTag: new EntityTagHeaderValue($"\"{file.Sha256}\""), enableRangeProcessing: true);
-        });
+        })
+            // Dataset files run to hundreds of megabytes; a slow link needs longer than the default.
+            .WithRequestTimeout(HeadsRequestTimeouts.Long);
 
         return api;
     }

@@ -54,7 +54,9 @@ public sealed class HeadSampleProcessor(
         {
             await RejectAsync(scraped, e, ct);
             activity?.SetStatus(ActivityStatusCode.Error, e.Message);
-            throw new InvalidDataException(e.Message, e);
+            // No inner exception: the bus puts the innermost exception's message in the error queue's fault headers, and
+            // a decoder's internal error ("Object reference not set…") would hide the reason.
+            throw new InvalidDataException(e.Message);
         }
 
         var bytes = await store.StoreAsync(sample, HeadSampleStore.RecordOf(sample, scraped, time.GetUtcNow()), ct);

@@ -51,12 +51,25 @@ public static class DatasetBlobLayout
         return ResourceIds.IsValid(id) ? id : null;
     }
 
-    /// <summary>Splits "container/name" as events carry blob paths, requiring the expected container.</summary>
+    /// <summary>Longest blob name storage accepts.</summary>
+    public const int MaxBlobNameLength = 1024;
+
+    /// <summary>
+    /// Splits "container/name" as events carry blob paths, requiring the expected container. The name may not step out of
+    /// it: HTTP clients resolve "faces/../datasets/x" to another container, so dot segments, empty segments, backslashes
+    /// and control characters are refused.
+    /// </summary>
     public static string BlobNameIn(string path, string container)
     {
         var prefix = container + "/";
-        if (string.IsNullOrEmpty(path) || !path.StartsWith(prefix, StringComparison.Ordinal) || path.Length == prefix.Length)
-            throw new InvalidDataException($"Blob path '{path}' is not a blob in container '{container}'.");
-        return path[prefix.Length..];
+        if (string.IsNullOrEmpty(path) || !path.StartsWith(prefix, StringComparison.Ordinal) || path.Length == prefix.Length
+            || path.Length - prefix.Length > MaxBlobNameLength)
+            throw new InvalidDataException($"Blob path '{Shorten(path)}' is not a blob in container '{container}'.");
+        var name = path[prefix.Length..];
+        if (name.Contains('\\') || name.Any(char.IsControl) || name.Split('/').Any(segment => segment is "" or "." or ".."))
+            throw new InvalidDataException($"Blob path '{Shorten(path)}' is not a blob in container '{container}': its name has empty, '.' or '..' segments, backslashes or control characters.");
+        return name;
     }
+
+    private static string Shorten(string? text) => text is null ? "" : text.Length <= 120 ? text : text[..120] + "...";
 }

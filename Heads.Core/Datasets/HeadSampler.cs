@@ -109,7 +109,17 @@ public sealed class HeadSampler(HeadsNetEncoder? encoder = null, VoxelizerOption
             throw new HeadSampleException(headId, HeadSampleStage.Mesh, e.Message, e);
         }
         if (head.VertexCount == 0) throw new HeadSampleException(headId, HeadSampleStage.Mesh, "has no vertices.");
+        // A mesh collapsed to one point still fills one voxel, which would enter a dataset as a "head".
+        if (!HasExtent(head.Positions))
+            throw new HeadSampleException(headId, HeadSampleStage.Mesh, $"has no extent: all {head.VertexCount} vertices are at one point.");
         return head;
+    }
+
+    private static bool HasExtent(ReadOnlySpan<float> positions)
+    {
+        for (int i = 3; i < positions.Length; i += 3)
+            if (positions[i] != positions[0] || positions[i + 1] != positions[1] || positions[i + 2] != positions[2]) return true;
+        return false;
     }
 
     /// <summary>float32 values as little-endian bytes, the dataset byte order on every platform.</summary>

@@ -138,24 +138,25 @@ public sealed class HeadsNetEncoder
         public static HeadFrame Of(ReadOnlySpan<float> positions)
         {
             if (positions.Length < 3) return new HeadFrame(0, 0, 0, 1);
-            float minX = float.MaxValue, minY = float.MaxValue, minZ = float.MaxValue;
-            float maxX = float.MinValue, maxY = float.MinValue, maxZ = float.MinValue;
+            // In double: finite float coordinates near ±3.4e38 overflow a float centre or squared radius.
+            double minX = double.MaxValue, minY = double.MaxValue, minZ = double.MaxValue;
+            double maxX = double.MinValue, maxY = double.MinValue, maxZ = double.MinValue;
             for (int i = 0; i < positions.Length; i += 3)
             {
-                float x = positions[i], y = positions[i + 1], z = positions[i + 2];
+                double x = positions[i], y = positions[i + 1], z = positions[i + 2];
                 if (x < minX) minX = x; if (x > maxX) maxX = x;
                 if (y < minY) minY = y; if (y > maxY) maxY = y;
                 if (z < minZ) minZ = z; if (z > maxZ) maxZ = z;
             }
-            float cx = (minX + maxX) * 0.5f, cy = (minY + maxY) * 0.5f, cz = (minZ + maxZ) * 0.5f;
-            float r2 = 0;
+            double cx = (minX + maxX) * 0.5, cy = (minY + maxY) * 0.5, cz = (minZ + maxZ) * 0.5;
+            double r2 = 0;
             for (int i = 0; i < positions.Length; i += 3)
             {
-                float dx = positions[i] - cx, dy = positions[i + 1] - cy, dz = positions[i + 2] - cz;
-                r2 = MathF.Max(r2, dx * dx + dy * dy + dz * dz);
+                double dx = positions[i] - cx, dy = positions[i + 1] - cy, dz = positions[i + 2] - cz;
+                r2 = Math.Max(r2, dx * dx + dy * dy + dz * dz);
             }
-            if (!float.IsFinite(r2)) throw new ArgumentException("Positions contain a non-finite coordinate.", nameof(positions));
-            return new HeadFrame(cx, cy, cz, r2 > 0 ? 1f / MathF.Sqrt(r2) : 1f);
+            if (!double.IsFinite(r2)) throw new ArgumentException("Positions contain a non-finite coordinate.", nameof(positions));
+            return new HeadFrame((float)cx, (float)cy, (float)cz, r2 > 0 ? (float)(1 / Math.Sqrt(r2)) : 1f);
         }
     }
 }

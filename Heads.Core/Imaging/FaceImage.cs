@@ -1,6 +1,7 @@
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats;
 using SixLabors.ImageSharp.Formats.Gif;
+using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.Metadata;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
@@ -58,6 +59,9 @@ public static class FaceImage
         var configuration = Configuration.Default.Clone();
         // An animated GIF is a face only in its first frame; decoding the rest is wasted work.
         configuration.ImageFormatsManager.SetDecoder(GifFormat.Instance, new GifDecoder { DecodingMode = FrameDecodingMode.First });
+        // PNG text and ICC chunks are zlib streams: a 64 KiB zTXt inflates to 64 MiB (an 8 MiB upload to gigabytes) before
+        // a single pixel is read. A face needs none of that metadata.
+        configuration.ImageFormatsManager.SetDecoder(PngFormat.Instance, new PngDecoder { IgnoreMetadata = true });
         return configuration;
     }
 
@@ -110,7 +114,7 @@ public static class FaceImage
         }
         catch (Exception e) when (IsDecodeFailure(e))
         {
-            throw new FaceImageException(FaceImageFailure.Undecodable, $"Image header cannot be read: {e.Message}", e);
+            throw new FaceImageException(FaceImageFailure.Undecodable, $"Image header cannot be read: {Describe(e)}", e);
         }
         if (info is null || format is null) throw new FaceImageException(FaceImageFailure.Undecodable, "Not an image in a known format (JPEG, PNG, BMP, GIF, WebP, TGA, TIFF, PBM).");
         if (info.Width <= 0 || info.Height <= 0) throw new FaceImageException(FaceImageFailure.Empty, $"{format.Name} image has no pixels ({info.Width}×{info.Height}).");
@@ -125,7 +129,7 @@ public static class FaceImage
         }
         catch (Exception e) when (IsDecodeFailure(e))
         {
-            throw new FaceImageException(FaceImageFailure.Undecodable, $"{format.Name} image cannot be decoded: {e.Message}", e);
+            throw new FaceImageException(FaceImageFailure.Undecodable, $"{format.Name} image cannot be decoded: {Describe(e)}", e);
         }
         using (image)
         {
@@ -135,6 +139,14 @@ public static class FaceImage
 
     /// <summary>Decoders can fail on hostile bytes with exceptions of many types; all but resource exhaustion mean "cannot decode".</summary>
     private static bool IsDecodeFailure(Exception e) => e is not (OutOfMemoryException or OperationCanceledException or FaceImageException);
+
+    /// <summary>
+    /// The decoder's own reason when it gives one; its internal errors on corrupt data ("Object reference not set…",
+    /// "Sequence contains no elements") tell a client little, so they are prefixed with what they mean.
+    /// </summary>
+    private static string Describe(Exception e) => e is ImageFormatException or InvalidDataException or NotSupportedException or EndOfStreamException
+        ? e.Message
+        : $"the data is corrupt or truncated ({e.GetType().Name}: {e.Message})";
 
     /// <summary>Crops (optionally), resizes with Lanczos-3 and converts to 601 luma; the image is modified in place.</summary>
     public static byte[] ToFaceInput(Image<Rgb24> image, FaceImageOptions? options = null)

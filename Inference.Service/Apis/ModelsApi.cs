@@ -34,7 +34,9 @@ public static class ModelsApi
         api.MapPost("/reload", async (ModelLoader loader, IOptions<InferenceOptions> options, CancellationToken ct) =>
                 Describe(await loader.ReloadAsync("POST /api/v1/models/reload", ct), options.Value))
             .WithName("ReloadModels")
-            .WithSummary("Rescans storage now; answers when the new set is served");
+            .WithSummary("Rescans storage now; answers when the new set is served")
+            // Loading a FaceNet2 reads gigabytes of weights.
+            .WithRequestTimeout(HeadsRequestTimeouts.Long);
 
         return api;
     }

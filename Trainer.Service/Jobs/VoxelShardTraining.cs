@@ -13,7 +13,7 @@ public enum ShardOutcome
     Trained,
     /// <summary>Already stored by an earlier delivery or another replica.</summary>
     AlreadyStored,
-    /// <summary>The job is over or unknown; nothing to do.</summary>
+    /// <summary>The job is over (completed, failed or cancelled); nothing to do.</summary>
     JobFinished,
     CancelledByRequest,
 }
@@ -34,10 +34,10 @@ public sealed class VoxelShardTraining(
     public async Task<ShardOutcome> RunAsync(TrainVoxelShard command, IPublishEndpoint bus, CancellationToken ct)
     {
         var range = new VoxelShardRange(command.FirstVoxel, command.VoxelCount);
-        var job = await jobs.FindAsync(command.JobId, ct);
-        if (job is null || job.IsFinished)
+        var job = await jobs.FindAsync(command.JobId, ct) ?? throw new UnknownTrainingJobException(command.JobId);
+        if (job.IsFinished)
         {
-            logger.LogInformation("Job {JobId} is {State}; {Shard} not trained", command.JobId, job?.State.ToString() ?? "unknown", range);
+            logger.LogInformation("Job {JobId} is {State}; {Shard} not trained", command.JobId, job.State, range);
             TrainerMetrics.Shards.Add(1, new KeyValuePair<string, object?>("outcome", "skipped"));
             return ShardOutcome.JobFinished;
         }

@@ -38,6 +38,7 @@ public sealed class ServiceFixture : IAsyncLifetime
     public ConcurrentQueue<DatasetBuilt> Built { get; } = new();
 
     public HttpClient Client { get; private set; } = null!;
+    public RealInfrastructure Infrastructure => _infrastructure;
     public IServiceProvider Services => _factory!.Services;
     public IBus Bus => Services.GetRequiredService<IBus>();
     public BlobServiceClient Blobs { get; private set; } = null!;

@@ -62,6 +62,39 @@ public class AppModelTests
     }
 
     [Fact]
+    public async Task Every_endpoint_and_the_infrastructure_bind_to_loopback_only()
+    {
+        var model = await BuildModelAsync();
+        var endpoints = model.Resources.SelectMany(r => r.Annotations.OfType<EndpointAnnotation>().Select(e => (r.Name, e))).ToList();
+        Assert.Contains(endpoints, e => e.Name == "rabbitmq");
+        Assert.Contains(endpoints, e => e.Name == "blobs");
+        foreach (var name in Services) Assert.Contains(endpoints, e => e.Name == name);
+        foreach (var (resource, endpoint) in endpoints)
+            Assert.True(endpoint.TargetHost is "127.0.0.1" or "localhost", $"{resource}/{endpoint.Name} binds {endpoint.TargetHost}");
+
+        var rabbit = model.Resources.Single(r => r.Name == "rabbitmq");
+        var environment = new Dictionary<string, object>();
+        foreach (var callback in rabbit.Annotations.OfType<EnvironmentCallbackAnnotation>())
+            await callback.Callback(new EnvironmentCallbackContext(new DistributedApplicationExecutionContext(DistributedApplicationOperation.Run), environment));
+        Assert.Equal("127.0.0.1", environment["RABBITMQ_NODE_IP_ADDRESS"]);
+        Assert.Equal("127.0.0.1", environment["ERL_EPMD_ADDRESS"]);
+        Assert.Contains("{127,0,0,1}", environment["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"].ToString());
+
+        var blobArgs = await ArgumentsOf(model.Resources.Single(r => r.Name == "blobs"));
+        Assert.Equal("127.0.0.1", blobArgs[blobArgs.IndexOf("--blobHost") + 1]);
+        var epmdArgs = await ArgumentsOf(model.Resources.Single(r => r.Name == "epmd"));
+        Assert.Equal("127.0.0.1", epmdArgs[epmdArgs.IndexOf("-address") + 1]);
+    }
+
+    private static async Task<List<string>> ArgumentsOf(IResource resource)
+    {
+        var args = new List<object>();
+        foreach (var callback in resource.Annotations.OfType<CommandLineArgsCallbackAnnotation>())
+            await callback.Callback(new CommandLineArgsCallbackContext(args));
+        return args.Select(a => a.ToString()!).ToList();
+    }
+
+    [Fact]
     public async Task Unknown_infrastructure_mode_is_refused_with_its_name()
     {
         var ex = await Assert.ThrowsAnyAsync<Exception>(() => BuildModelAsync("--Heads:Infrastructure=cloud"));

@@ -21,6 +21,9 @@ public class InferenceHost(RealInfrastructure infrastructure) : IAsyncLifetime
     /// <summary>Extra settings for the host (e.g. a smaller upload limit).</summary>
     protected virtual IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>();
 
+    /// <summary>Serve over real Kestrel on a loopback port instead of the in-memory test server (for timing-sensitive tests).</summary>
+    protected virtual bool UsesKestrel => false;
+
     /// <summary>Stores the models the host should find at start.</summary>
     protected virtual Task StoreModelsAsync(CancellationToken ct) => Task.CompletedTask;
 
@@ -39,6 +42,7 @@ public class InferenceHost(RealInfrastructure infrastructure) : IAsyncLifetime
             web.UseSetting("Inference:TorchThreads", "1");
             foreach (var (key, value) in Settings) web.UseSetting(key, value);
         });
+        if (UsesKestrel) Factory.UseKestrel(0);
         Client = Factory.CreateClient();
         await WaitForScanAsync(ct);
     }

@@ -40,6 +40,34 @@ public sealed class BusJobTests(RealInfrastructure infrastructure) : IAsyncLifet
     }
 
     [Fact]
+    public async Task Commands_about_unknown_datasets_and_jobs_land_in_the_error_queue_once_with_their_reason()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var start = new StartTraining { JobId = Guid.NewGuid(), Model = TrainingModel.FaceNet3, DatasetId = "no-such-dataset" };
+        var shard = new TrainVoxelShard { JobId = Guid.NewGuid(), DatasetId = "no-such-dataset", FirstVoxel = 0, VoxelCount = 2048 };
+        await _events!.Publisher.Publish(start, ct);
+        await _events.Publisher.Publish(shard, ct);
+
+        var startFaults = await ErrorQueue.WaitForAsync(infrastructure.RabbitMqConnectionString, "trainer-start-training_error",
+            seen => seen.Any(m => m.Body.Contains(start.JobId.ToString(), StringComparison.Ordinal)), TimeSpan.FromSeconds(30), ct);
+        var startFault = Assert.Single(startFaults, m => m.Body.Contains(start.JobId.ToString(), StringComparison.Ordinal));
+        Assert.Contains("Dataset 'no-such-dataset' does not exist", startFault.Reason);
+        Assert.Equal(typeof(UnknownDatasetException).FullName, startFault.ExceptionType);
+
+        var shardFaults = await ErrorQueue.WaitForAsync(infrastructure.RabbitMqConnectionString, "trainer-train-voxel-shard_error",
+            seen => seen.Any(m => m.Body.Contains(shard.JobId.ToString(), StringComparison.Ordinal)), TimeSpan.FromSeconds(30), ct);
+        var shardFault = Assert.Single(shardFaults, m => m.Body.Contains(shard.JobId.ToString(), StringComparison.Ordinal));
+        Assert.Contains($"Training job {shard.JobId} does not exist", shardFault.Reason);
+        Assert.Equal(typeof(UnknownTrainingJobException).FullName, shardFault.ExceptionType);
+
+        // Not retried and not redelivered: nothing more arrives, and the replica still serves.
+        await Task.Delay(1000, ct);
+        Assert.DoesNotContain(await ErrorQueue.DrainAsync(infrastructure.RabbitMqConnectionString, "trainer-train-voxel-shard_error", ct),
+            m => m.Body.Contains(shard.JobId.ToString(), StringComparison.Ordinal));
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await _host!.Http.GetAsync("/health", ct)).StatusCode);
+    }
+
+    [Fact]
     public async Task A_HeadsNet_job_commits_weights_and_the_Chamfer_distance_of_a_generated_head()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -219,6 +219,12 @@ internal sealed class PlyBody
             var extra = _input.NextToken();
             if (!extra.IsEmpty) throw new PlyFormatException("unexpected data after the last element (a count that is too small?)", _input.TokenOffset, _input.Line);
         }
+        else
+        {
+            // A binary body ends exactly after its last row (a final line end is tolerated); more bytes mean a count that lies.
+            for (int i = 0; i < 2 && _input.Ensure(1) && _input.Span[0] is (byte)'\n' or (byte)'\r'; i++) _input.Advance(1);
+            if (_input.Ensure(1)) throw new PlyFormatException("unexpected data after the last element (a count that is too small?)", _input.Offset);
+        }
         int n = _vertexElement.Count;
         return new PlyMesh(
             _header,

@@ -1,0 +1,87 @@
+using System.Net;
+using Microsoft.AspNetCore.Http.Timeouts;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Inference.Service.Tests;
+
+/// <summary>Request timeouts: a client that stalls mid-upload is cut off with a 504 and the service carries on.</summary>
+[Collection(ServiceCollection.Name)]
+public sealed class RequestTimeoutTests(ShortTimeoutHost host) : IClassFixture<ShortTimeoutHost>
+{
+    [Fact]
+    public async Task A_stalled_upload_is_answered_504_problem_details_within_the_timeout()
+    {
+        // Had the server waited for the whole body it would answer 200 with a prediction. The test client's redirect
+        // handler buffers uploads, so a plain client sends this one; HTTP/1.1 clients read the answer only once their
+        // upload ends, so the 504 itself is the proof, not the client's clock.
+        using var direct = host.Factory.CreateDefaultClient(host.Client.BaseAddress!);
+        var response = await Http.PostAsync(direct, "/api/v1/faces/predictions?format=raw", new StalledContent(Http.TestFacePhoto, TimeSpan.FromSeconds(5)));
+        var problem = await Http.ProblemAsync(response, 504);
+        Assert.Equal("Request timed out", problem.Title);
+        Assert.Contains("Heads:RequestTimeouts", problem.Detail);
+
+        var health = await host.Client.GetAsync("/health", TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        var quick = await Http.PostAsync(host.Client, "/api/v1/faces/predictions?format=raw", Http.Raw(Http.TestFacePhoto, "image/jpeg"));
+        Assert.Equal(HttpStatusCode.OK, quick.StatusCode);
+    }
+
+    [Fact]
+    public void Every_endpoint_has_a_timeout_and_only_the_reload_a_long_one()
+    {
+        var options = host.Factory.Services.GetRequiredService<IOptions<RequestTimeoutOptions>>().Value;
+        Assert.Equal(TimeSpan.FromSeconds(2), options.DefaultPolicy!.Timeout);
+        Assert.Equal(TimeSpan.FromMinutes(10), options.Policies[HeadsRequestTimeouts.Long].Timeout);
+        var endpoints = host.Factory.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().ToList();
+        Assert.NotEmpty(endpoints);
+        Assert.DoesNotContain(endpoints, e => e.Metadata.GetMetadata<DisableRequestTimeoutAttribute>() is not null);
+        var longOnes = endpoints.Where(e => e.Metadata.GetMetadata<RequestTimeoutAttribute>()?.PolicyName == HeadsRequestTimeouts.Long)
+            .Select(e => e.RoutePattern.RawText).ToList();
+        Assert.Equal(["/api/v1/models/reload"], longOnes);
+    }
+}
+
+/// <summary>An image upload that sends its first bytes, then stalls (a slow or stuck client) before the rest.</summary>
+internal sealed class StalledContent : HttpContent
+{
+    private readonly byte[] _bytes;
+    private readonly TimeSpan _stall;
+
+    public StalledContent(byte[] bytes, TimeSpan stall)
+    {
+        _bytes = bytes;
+        _stall = stall;
+        Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("image/jpeg");
+    }
+
+    protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+    {
+        await stream.WriteAsync(_bytes.AsMemory(0, 1000));
+        await stream.FlushAsync();
+        await Task.Delay(_stall);
+        await stream.WriteAsync(_bytes.AsMemory(1000));
+    }
+
+    protected override bool TryComputeLength(out long length)
+    {
+        length = _bytes.Length;
+        return true;
+    }
+}
+
+public sealed class ShortTimeoutHost(Heads.Testing.RealInfrastructure infrastructure) : InferenceHost(infrastructure)
+{
+    protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string> { ["Heads:RequestTimeouts:Default"] = "00:00:02" };
+
+    // A real socket and a real Kestrel, as a slow client meets them.
+    protected override bool UsesKestrel => true;
+
+    protected override Task StoreModelsAsync(CancellationToken ct)
+    {
+        using var model = ModelJobs.FaceNet(Heads.Core.Contracts.TrainingModel.FaceNet1, seed: 6, radius: 9);
+        return ModelJobs.WriteAsync(Models, Prefix, Guid.NewGuid(), Heads.Core.Contracts.TrainingModel.FaceNet1, model, DateTimeOffset.UtcNow, null, ct);
+    }
+}
