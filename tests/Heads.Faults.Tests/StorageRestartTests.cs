@@ -45,7 +45,7 @@ public sealed class StorageRestartTests : IAsyncLifetime
         var clock = Stopwatch.StartNew();
         await ProcessedHeads.RequestBuildAsync(dataset, datasetId, prefix);
         (long Done, long? Total)? progress = null;
-        await Polling.UntilAsync(async () => (progress = await ProcessedHeads.ProgressAsync(blobs, datasetId)) is { Done: > 0 } p && p.Done < Heads / 2,
+        await Polling.UntilAsync(async () => (progress = await ProcessedHeads.ProgressAsync(blobs, datasetId)) is { } p && p.Done >= Heads / 10 && p.Done < Heads / 2,
             TimeSpan.FromSeconds(60), "the build to get under way", () => $"progress {progress}\n{Logs()}");
 
         await _infrastructure.StopAsync("azurite");

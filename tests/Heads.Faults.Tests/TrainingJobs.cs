@@ -88,8 +88,9 @@ internal sealed class TrainingJobs(RealInfrastructure infrastructure)
         await Polling.UntilAsync(() => Polling.Safely(async () =>
         {
             state = await StateAsync(replica, jobId);
-            Assert.True(state is not ("Failed" or "Cancelled"), $"job {jobId} ended {state}:\n{details()}");
-            return state == "Completed";
+            Assert.False(string.Equals(state, "failed", StringComparison.OrdinalIgnoreCase) || string.Equals(state, "cancelled", StringComparison.OrdinalIgnoreCase),
+                $"job {jobId} ended {state}:\n{details()}");
+            return string.Equals(state, "completed", StringComparison.OrdinalIgnoreCase);
         }), timeout, $"job {jobId} to complete", () => $"last state: {state ?? "unknown"}\n{details()}");
         return clock.Elapsed;
     }
