@@ -168,13 +168,17 @@ public sealed partial class ServiceLoadBenchmarks : IBenchmarkSuite
                 errors += long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
                 errorLines.Add(m.Value.Trim());
             }
-        if (!latency.TryGetValue(50, out var p50) || !latency.TryGetValue(99, out var p99))
-            throw new InvalidDataException("hey printed no latency distribution:\n" + output);
+        if (!latency.TryGetValue(50, out var p50)) throw new InvalidDataException("hey printed no latency distribution:\n" + output);
+        // Below 100 requests hey prints no 99th percentile; the slowest request is then the p99.
+        if (!latency.TryGetValue(99, out var p99) || p99 == 0) p99 = Number(Slowest().Match(output).Groups[1].Value) * 1000;
         return new HeyResult(ok + errors, rate, p50, p99, errors, errorLines);
     }
 
     [GeneratedRegex(@"Requests/sec:\s+([0-9.]+)")]
     private static partial Regex RequestsPerSecond();
+
+    [GeneratedRegex(@"Slowest:\s+([0-9.]+) secs")]
+    private static partial Regex Slowest();
 
     [GeneratedRegex(@"(\d+)% in ([0-9.]+) secs")]
     private static partial Regex LatencyLine();

@@ -48,8 +48,8 @@ public sealed class StorageRestartTests : IAsyncLifetime
         await Polling.UntilAsync(async () => (progress = await ProcessedHeads.ProgressAsync(blobs, datasetId)) is { } p && p.Done >= Heads / 10 && p.Done < Heads / 2,
             TimeSpan.FromSeconds(60), "the build to get under way", () => $"progress {progress}\n{Logs()}");
 
+        var stoppedAt = clock.Elapsed; // from the stop request until the port is open again
         await _infrastructure.StopAsync("azurite");
-        var stoppedAt = clock.Elapsed;
         await Task.Delay(TimeSpan.FromSeconds(secondsDown), ct);
         await _infrastructure.StartAzuriteAsync();
         var restartedAt = clock.Elapsed;
