@@ -2,11 +2,18 @@
 # Installs what Heads needs on a fresh Debian 12 machine, skipping what is already there. Idempotent.
 #   scripts/install-prerequisites.sh          run-time needs: .NET check, rabbitmq-server, Azurite
 #   scripts/install-prerequisites.sh --tests  also what the tests use: python3-open3d (an independent PLY reader), chromium
+#   scripts/install-prerequisites.sh --bench  also what the benchmarks use: hey (the HTTP load tool of the `load` suite)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_tests=false
-[ "${1:-}" = "--tests" ] && want_tests=true
+want_bench=false
+for arg in "$@"; do
+  case "$arg" in
+    --tests) want_tests=true ;;
+    --bench) want_bench=true ;;
+  esac
+done
 
 say() { echo "[install] $*"; }
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -22,6 +29,9 @@ command -v node >/dev/null 2>&1 || apt_packages+=(nodejs npm)
 if $want_tests; then
   [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import open3d' >/dev/null 2>&1 || apt_packages+=(python3-open3d)
   command -v chromium >/dev/null 2>&1 || apt_packages+=(chromium)
+fi
+if $want_bench; then
+  command -v hey >/dev/null 2>&1 || apt_packages+=(hey)
 fi
 if [ ${#apt_packages[@]} -gt 0 ]; then
   say "apt-get install ${apt_packages[*]}"

@@ -134,5 +134,9 @@ public sealed class DatasetBuildRunner(
             }
             throw;
         }
+        finally
+        {
+            store.EndAttempt(claim.Attempt);
+        }
     }
 }

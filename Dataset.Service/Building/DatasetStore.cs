@@ -29,6 +29,8 @@ public sealed record BuildProgress
     public required string DatasetId { get; init; }
     public required DatasetKind Kind { get; init; }
     public required Guid Attempt { get; init; }
+    /// <summary>The service instance running the attempt (see <see cref="DatasetStore.TryClaimAsync"/>); null in markers of older builds.</summary>
+    public Guid? Builder { get; init; }
     public required DatasetState State { get; init; }
     public long HeadsDone { get; init; }
     public long? HeadsTotal { get; init; }
@@ -48,6 +50,9 @@ public sealed class DatasetStore(HeadsBlobContainers containers, IOptions<Datase
     private const int ManifestCacheCapacity = 128;
     // Manifests are immutable once written, so a cached one never goes stale.
     private readonly ConcurrentDictionary<string, DatasetManifest> _manifests = new(StringComparer.Ordinal);
+    // This instance's identity in progress markers, and its attempts still running.
+    private readonly Guid _instance = Guid.NewGuid();
+    private readonly ConcurrentDictionary<Guid, byte> _runningAttempts = new();
 
     private BlobContainerClient Container => containers.Datasets;
 
@@ -99,15 +104,18 @@ public sealed class DatasetStore(HeadsBlobContainers containers, IOptions<Datase
         progress.State == DatasetState.Building && time.GetUtcNow() - progress.UpdatedAt > options.Value.BuildStaleAfter;
 
     /// <summary>
-    /// Claims the build of a dataset: creates its progress marker, or takes over one that failed or went stale.
-    /// Null when another attempt is building it right now.
+    /// Claims the build of a dataset: creates its progress marker, or takes over one that failed, went stale, or was left
+    /// "building" by an attempt of this same instance that is no longer running. That last case is a storage outage: the
+    /// attempt failed because storage was down, so it could not record its failure either, and without this the bus's
+    /// redelivery would find the marker fresh, leave the build to a builder that no longer exists, and the dataset would
+    /// never be built. Null when another attempt is building it right now. Call <see cref="EndAttempt"/> when the attempt ends.
     /// </summary>
     public async Task<BuildClaim?> TryClaimAsync(string datasetId, DatasetKind kind, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         var progress = new BuildProgress
         {
-            DatasetId = datasetId, Kind = kind, Attempt = Guid.NewGuid(), State = DatasetState.Building, StartedAt = now, UpdatedAt = now,
+            DatasetId = datasetId, Kind = kind, Attempt = Guid.NewGuid(), Builder = _instance, State = DatasetState.Building, StartedAt = now, UpdatedAt = now,
         };
         var blob = Container.GetBlobClient(DatasetBlobLayout.ProgressBlob(datasetId));
         for (int round = 0; round < 3; round++)
@@ -119,14 +127,16 @@ public sealed class DatasetStore(HeadsBlobContainers containers, IOptions<Datase
                     HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
                     Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
                 }, ct);
-                return new BuildClaim(this, blob, progress, created.Value.ETag);
+                return Running(new BuildClaim(this, blob, progress, created.Value.ETag));
             }
             catch (RequestFailedException e) when (e.Status == 409)
             {
             }
             var existing = await ReadProgressAsync(datasetId, ct);
             if (existing is null) continue; // released between our two calls: try to create again
-            if (existing.Value.Progress.State == DatasetState.Building && !IsStale(existing.Value.Progress)) return null;
+            var held = existing.Value.Progress;
+            bool orphaned = held.Builder == _instance && !_runningAttempts.ContainsKey(held.Attempt);
+            if (held.State == DatasetState.Building && !IsStale(held) && !orphaned) return null;
             try
             {
                 var taken = await blob.UploadAsync(Serialize(progress), new BlobUploadOptions
@@ -134,7 +144,7 @@ public sealed class DatasetStore(HeadsBlobContainers containers, IOptions<Datase
                     HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
                     Conditions = new BlobRequestConditions { IfMatch = existing.Value.ETag },
                 }, ct);
-                return new BuildClaim(this, blob, progress, taken.Value.ETag);
+                return Running(new BuildClaim(this, blob, progress, taken.Value.ETag));
             }
             catch (RequestFailedException e) when (e.Status is 412 or 404)
             {
@@ -142,6 +152,15 @@ public sealed class DatasetStore(HeadsBlobContainers containers, IOptions<Datase
             }
         }
         return null;
+    }
+
+    /// <summary>The attempt stopped (committed, failed, or lost its claim): a marker it left behind may be taken over.</summary>
+    public void EndAttempt(Guid attempt) => _runningAttempts.TryRemove(attempt, out _);
+
+    private BuildClaim Running(BuildClaim claim)
+    {
+        _runningAttempts[claim.Attempt] = 0;
+        return claim;
     }
 
     public BlobBlockSink CreateSink(string datasetId, DatasetFileSpec spec, Guid attempt) =>

@@ -26,8 +26,11 @@ public static class VolumePostProcessing
     public static Tensor ToBytes(Tensor predictions)
     {
         using var scope = NewDisposeScope();
-        var zeroed = predictions.masked_fill(predictions.lt(ZeroBelow), 0);
-        return zeroed.mul_(255).round_().clamp_(0, 255).to(ScalarType.Byte).MoveToOuterDisposeScope();
+        // Scalars held in locals until the end: an implicit temporary Scalar is unreachable once its handle is passed to
+        // native code, and under load a GC finalised one mid-call (HTTP 500s: "toFloat ... Expected false to be true").
+        using Scalar threshold = ZeroBelow, zero = 0f, scale = 255f, max = 255f;
+        var zeroed = predictions.masked_fill(predictions.lt(threshold), zero);
+        return zeroed.mul_(scale).round_().clamp_(zero, max).to(ScalarType.Byte).MoveToOuterDisposeScope();
     }
 
     public static byte[] ToByteArray(Tensor predictions)

@@ -7,6 +7,7 @@ using System.Text.Json;
 using Azure.Storage.Blobs.Models;
 using Heads.Core.Contracts;
 using Heads.Core.Datasets;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Dataset.Service.Tests;
 
@@ -158,6 +159,30 @@ public sealed class DatasetBuildTests(ServiceFixture service)
         await service.Bus.Publish(new BuildDataset { DatasetId = "in-progress", Kind = DatasetKind.FaceNet, HeadIdPrefix = Prefix, Limit = 3 });
         var ready = await service.WaitForDatasetAsync("in-progress");
         Assert.Equal(3, ready.GetProperty("headsDone").GetInt64());
+    }
+
+    [Fact]
+    public async Task A_claim_left_building_by_an_ended_attempt_of_this_instance_is_taken_over_at_once()
+    {
+        // Storage went down mid-build: the attempt failed and could not record it, so its marker still says "building"
+        // and is fresh. Only this instance can know that attempt is gone; another instance's fresh claim is respected.
+        var store = service.Services.GetRequiredService<Dataset.Service.Building.DatasetStore>();
+        var ct = TestContext.Current.CancellationToken;
+        var first = await store.TryClaimAsync("orphaned-claim", DatasetKind.FaceNet, ct);
+        Assert.NotNull(first);
+        Assert.Null(await store.TryClaimAsync("orphaned-claim", DatasetKind.FaceNet, ct)); // still running here
+
+        store.EndAttempt(first.Attempt);
+        var second = await store.TryClaimAsync("orphaned-claim", DatasetKind.FaceNet, ct);
+        Assert.NotNull(second);
+        Assert.NotEqual(first.Attempt, second.Attempt);
+        await Assert.ThrowsAsync<Dataset.Service.Building.BuildClaimLostException>(() => first.ReportAsync(1, 2, 0, TimeSpan.Zero, force: true, ct));
+
+        // A fresh marker of another instance (another Builder) is left alone.
+        var progress = service.Datasets.GetBlobClient("other-instance/progress.json");
+        await progress.UploadAsync(BinaryData.FromString(ProgressJson(DateTimeOffset.UtcNow)), overwrite: true, ct);
+        Assert.Null(await store.TryClaimAsync("other-instance", DatasetKind.FaceNet, ct));
+        store.EndAttempt(second.Attempt);
     }
 
     [Fact]

@@ -91,9 +91,10 @@ public sealed class InferenceLoadBenchmarks : IBenchmarkSuite
         }
     }
 
-    private sealed record Jobs(Guid FaceNet3, Guid FaceNet2, Guid HeadsNet);
+    internal sealed record Jobs(Guid FaceNet3, Guid FaceNet2, Guid HeadsNet);
 
-    private static async Task<Jobs> StoreModelsAsync(BlobContainerClient models, string prefix, BenchmarkReport report)
+    /// <summary>Random-weight models of the real sizes under <paramref name="prefix"/>; FaceNet2 (5.1 GB) only when <paramref name="faceNet2"/>.</summary>
+    internal static async Task<Jobs> StoreModelsAsync(BlobContainerClient models, string prefix, BenchmarkReport report, bool faceNet2 = true)
     {
         var clock = Stopwatch.StartNew();
         var jobs = new Jobs(Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
@@ -111,6 +112,11 @@ public sealed class InferenceLoadBenchmarks : IBenchmarkSuite
             await WriteJsonAsync(models, prefix + ModelJobLayout.ManifestBlob(jobs.HeadsNet), ModelJobLayout.SingleNetworkManifest(jobs.HeadsNet, TrainingModel.HeadsNet, "bench", now, manifest).ToJsonString());
         }
 
+        if (!faceNet2)
+        {
+            report.Figure("inference-http: build and store models (setup)", clock.Elapsed.TotalSeconds, "s");
+            return jobs;
+        }
         var shards = new List<(int First, int Count)>();
         for (int first = 0; first < VolumePostProcessing.VolumeVoxels; first += ShardSize)
         {

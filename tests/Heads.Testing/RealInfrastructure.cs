@@ -18,6 +18,10 @@ public sealed class RealInfrastructure : IAsyncLifetime
     private readonly List<Process> _processes = [];
     private readonly StringBuilder _log = new();
 
+    // Ports are chosen once: a restarted broker or storage comes back where its clients expect it.
+    private int _epmdPort, _distPort;
+    private Process? _epmd;
+
     public int AmqpPort { get; private set; }
     public int BlobPort { get; private set; }
     public string RabbitMqConnectionString => $"amqp://guest:guest@127.0.0.1:{AmqpPort}/";
@@ -38,6 +42,7 @@ public sealed class RealInfrastructure : IAsyncLifetime
         await StartRabbitMqAsync();
     }
 
+    /// <summary>Starts Azurite, or starts it again after <see cref="StopAsync"/>: same port, same data folder (blobs survive).</summary>
     public async Task StartAzuriteAsync()
     {
         if (BlobPort == 0) BlobPort = FreePort();
@@ -48,16 +53,22 @@ public sealed class RealInfrastructure : IAsyncLifetime
         await WaitForPortAsync(BlobPort, TimeSpan.FromSeconds(30), "Azurite");
     }
 
+    /// <summary>
+    /// Starts RabbitMQ, or starts it again after <see cref="StopAsync"/>: same node name, ports, epmd and data folder, so
+    /// durable queues and their persistent messages come back.
+    /// </summary>
     public async Task StartRabbitMqAsync()
     {
-        if (AmqpPort == 0) AmqpPort = FreePort();
+        if (AmqpPort == 0) (AmqpPort, _epmdPort, _distPort) = (FreePort(), FreePort(), FreePort());
         var dir = Directory.CreateDirectory(Path.Combine(_root, "rabbitmq")).FullName;
         var plugins = Path.Combine(dir, "enabled_plugins");
         File.WriteAllText(plugins, "[].\n");
         // Training consumers hold a message while they train; the default 30-minute consumer timeout is too short.
         File.WriteAllText(Path.Combine(dir, "rabbitmq.conf"), "consumer_timeout = 86400000\nloopback_users.guest = true\n");
-        int epmdPort = FreePort(), distPort = FreePort();
-        Start("epmd", "epmd", ["-port", epmdPort.ToString(), "-address", "127.0.0.1"], new() { ["ERL_EPMD_ADDRESS"] = "127.0.0.1" });
+        int epmdPort = _epmdPort, distPort = _distPort;
+        // epmd outlives a broker restart (a real host's epmd does too); a second one could not bind its port.
+        if (_epmd is null || _epmd.HasExited)
+            _epmd = Start("epmd", "epmd", ["-port", epmdPort.ToString(), "-address", "127.0.0.1"], new() { ["ERL_EPMD_ADDRESS"] = "127.0.0.1" });
         Start("rabbitmq", "/usr/lib/rabbitmq/bin/rabbitmq-server", [], new()
         {
             ["HOME"] = dir,
@@ -97,7 +108,7 @@ public sealed class RealInfrastructure : IAsyncLifetime
 
     public string Log { get { lock (_log) return _log.ToString(); } }
 
-    private void Start(string name, string file, string[] args, Dictionary<string, string> env)
+    private Process Start(string name, string file, string[] args, Dictionary<string, string> env)
     {
         var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = _root };
         foreach (var a in args) psi.ArgumentList.Add(a);
@@ -109,6 +120,7 @@ public sealed class RealInfrastructure : IAsyncLifetime
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
         _processes.Add(p);
+        return p;
     }
 
     private static async Task TerminateAsync(Process p)
