@@ -31,16 +31,20 @@ public static class HeadsNetSampler
         var colors = new byte[count * 3];
         // Inference mode: no autograd bookkeeping; the block's tensors never leave this method.
         using var inference = inference_mode();
+        // Scalars held for the whole call: an implicit temporary Scalar can be finalised by the GC while native code
+        // still reads it (the inference service saw HTTP 500s under load from exactly that).
+        using Scalar headSeed = seed, pointCount = count, scale = 255f, zero = 0f;
         for (int start = 0; start < count; start += blockRows)
         {
             cancellationToken.ThrowIfCancellationRequested();
             int rows = Math.Min(blockRows, count - start);
             using var scope = NewDisposeScope();
-            var index = arange(start, start + rows, ScalarType.Float32).div_(count);
-            var inputs = stack([full(rows, seed, ScalarType.Float32), index], 1);
+            using Scalar first = start, end = start + rows;
+            var index = arange(first, end, ScalarType.Float32).div_(pointCount);
+            var inputs = stack([full(rows, headSeed, ScalarType.Float32), index], 1);
             var output = model.Network.forward(inputs);
             output.narrow(1, 0, 3).contiguous().data<float>().CopyTo(positions, start * 3);
-            output.narrow(1, 3, 3).mul(255).round_().clamp_(0, 255).to(ScalarType.Byte).contiguous().data<byte>().CopyTo(colors, start * 3);
+            output.narrow(1, 3, 3).mul(scale).round_().clamp_(zero, scale).to(ScalarType.Byte).contiguous().data<byte>().CopyTo(colors, start * 3);
         }
         return new HeadPointCloud(positions, colors);
     }
