@@ -20,13 +20,8 @@ public sealed class BrokerRestartTests : IAsyncLifetime
     public async Task A_training_job_survives_a_broker_restart()
     {
         var ct = TestContext.Current.CancellationToken;
-        var jobs = new TrainingJobs(_infrastructure);
-        var dataset = await jobs.WriteDatasetAsync();
-        var started = await Task.WhenAll(ServiceProcess.StartTrainerAsync(_infrastructure, "replica-a"), ServiceProcess.StartTrainerAsync(_infrastructure, "replica-b"));
-        await using var a = started[0];
-        await using var b = started[1];
-        await using var observer = await BusObserver.StartAsync(_infrastructure);
-        string Logs() => $"--- replica-a ---\n{a.Output}\n--- replica-b ---\n{b.Output}";
+        await using var run = await TwoReplicaRun.StartAsync(_infrastructure);
+        var (jobs, dataset, b, observer) = (run.Jobs, run.Dataset, run.B, run.Observer);
 
         var command = TrainingJobs.FaceNet2(dataset, epochs: 20);
         var clock = Stopwatch.StartNew();
@@ -38,7 +33,7 @@ public sealed class BrokerRestartTests : IAsyncLifetime
         {
             storedBefore = (await jobs.StoredShardsAsync(command.JobId)).Count;
             return storedBefore >= 2 && (await jobs.ShardProgressAsync(command.JobId)).Any(p => !p.Finished && p.Fraction is > 0 and < 0.5);
-        }, TimeSpan.FromSeconds(120), "two shards stored and another under way", Logs);
+        }, TimeSpan.FromSeconds(120), "two shards stored and another under way", run.Logs);
         Assert.InRange(storedBefore, 2, TrainingJobs.Shards - 3);
         var stoppedAt = clock.Elapsed; // from the stop request until the port is open again
         await _infrastructure.StopAsync("rabbitmq");
@@ -49,12 +44,12 @@ public sealed class BrokerRestartTests : IAsyncLifetime
         // Events published after the restart reach the observer: the replicas and the observer have reconnected.
         int eventsBefore = observer.ShardsTrained.Count;
         await Polling.UntilAsync(() => Task.FromResult(observer.ShardsTrained.Count > eventsBefore || observer.ModelTrained.Any(e => e.JobId == command.JobId)),
-            TimeSpan.FromSeconds(120), "an event through the restarted broker", Logs);
+            TimeSpan.FromSeconds(120), "an event through the restarted broker", run.Logs);
         var reconnectedAt = clock.Elapsed;
-        var completedAt = await TrainingJobs.WaitForCompletionAsync(b, command.JobId, TimeSpan.FromSeconds(240), clock, Logs);
+        var completedAt = await TrainingJobs.WaitForCompletionAsync(b, command.JobId, TimeSpan.FromSeconds(240), clock, run.Logs);
 
         await StoredArtifacts.VerifyFaceNet2Async(jobs.Models, command.JobId, TrainingJobs.ShardSize);
-        await Polling.UntilAsync(() => Task.FromResult(observer.ModelTrained.Any(e => e.JobId == command.JobId)), TimeSpan.FromSeconds(30), "ModelTrained", Logs);
+        await Polling.UntilAsync(() => Task.FromResult(observer.ModelTrained.Any(e => e.JobId == command.JobId)), TimeSpan.FromSeconds(30), "ModelTrained", run.Logs);
         await Task.Delay(1000, ct); // a second ModelTrained would arrive in this time
         Assert.Single(observer.ModelTrained, e => e.JobId == command.JobId);
         Assert.Empty(observer.TrainingFailed);

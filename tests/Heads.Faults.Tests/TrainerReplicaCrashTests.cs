@@ -21,13 +21,8 @@ public sealed class TrainerReplicaCrashTests : IAsyncLifetime
     public async Task A_replica_killed_mid_shard_loses_no_voxel_and_duplicates_none()
     {
         var ct = TestContext.Current.CancellationToken;
-        var jobs = new TrainingJobs(_infrastructure);
-        var dataset = await jobs.WriteDatasetAsync();
-        var started = await Task.WhenAll(ServiceProcess.StartTrainerAsync(_infrastructure, "replica-a"), ServiceProcess.StartTrainerAsync(_infrastructure, "replica-b"));
-        await using var a = started[0];
-        await using var b = started[1];
-        await using var observer = await BusObserver.StartAsync(_infrastructure);
-        string Logs() => $"--- replica-a ---\n{a.Output}\n--- replica-b ---\n{b.Output}";
+        await using var run = await TwoReplicaRun.StartAsync(_infrastructure);
+        var (jobs, dataset, a, b, observer) = (run.Jobs, run.Dataset, run.A, run.B, run.Observer);
 
         var command = TrainingJobs.FaceNet2(dataset, epochs: 8);
         var clock = Stopwatch.StartNew();
@@ -43,15 +38,15 @@ public sealed class TrainerReplicaCrashTests : IAsyncLifetime
                 .Where(p => storedOne && p.Replica == "replica-a" && !p.Finished && p.Fraction is > 0 and < 0.5 && !stored.Contains(p.Range))
                 .Select(p => p.Range).FirstOrDefault();
             return interrupted is not null;
-        }, TimeSpan.FromSeconds(90), "replica-a to store a shard and start another", Logs);
+        }, TimeSpan.FromSeconds(90), "replica-a to store a shard and start another", run.Logs);
         await a.KillAsync();
         var killedAt = clock.Elapsed;
 
         // The survivor picks the interrupted shard up as soon as the broker sees the connection drop.
         await Polling.UntilAsync(async () => (await jobs.ShardProgressAsync(command.JobId)).Any(p => p.Range == interrupted && p.Replica == "replica-b"),
-            TimeSpan.FromSeconds(60), $"replica-b to take over {interrupted}", Logs);
+            TimeSpan.FromSeconds(60), $"replica-b to take over {interrupted}", run.Logs);
         var takenOverAt = clock.Elapsed;
-        var completedAt = await TrainingJobs.WaitForCompletionAsync(b, command.JobId, TimeSpan.FromSeconds(240), clock, Logs);
+        var completedAt = await TrainingJobs.WaitForCompletionAsync(b, command.JobId, TimeSpan.FromSeconds(240), clock, run.Logs);
 
         var manifest = await StoredArtifacts.VerifyFaceNet2Async(jobs.Models, command.JobId, TrainingJobs.ShardSize);
         Assert.Equal(32768 - 32768 / TrainingJobs.Stride, manifest.PrunedVoxels);
