@@ -25,9 +25,11 @@ public sealed class ScrapeRunner(
     {
         var source = Source(command.Source);
         registry.Register(new ScrapeStatus { ScrapeId = command.ScrapeId, Source = source.Name, Requested = command.Count, Seed = command.Seed });
-        if (registry.Find(command.ScrapeId) is { FinishedAt: not null } finished && finished.State == ScrapeState.Completed)
+        // A cancelled scrape stays cancelled: a publish cut short by the cancellation still faults the consume context
+        // (MassTransit awaits its pending publishes), and its retry must not run the scrape again.
+        if (registry.Find(command.ScrapeId) is { FinishedAt: not null, State: ScrapeState.Completed or ScrapeState.Cancelled } finished)
         {
-            logger.LogInformation("Scrape {ScrapeId} already completed; redelivery ignored", command.ScrapeId);
+            logger.LogInformation("Scrape {ScrapeId} already {State}; redelivery ignored", command.ScrapeId, finished.State);
             return;
         }
 
