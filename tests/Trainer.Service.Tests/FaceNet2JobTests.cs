@@ -100,7 +100,7 @@ public sealed class FaceNet2JobTests(RealInfrastructure infrastructure) : IAsync
     {
         var ct = TestContext.Current.CancellationToken;
         var dataset = await DatasetAsync();
-        await using var a = await TrainerProcess.StartAsync(infrastructure, "replica-a");
+        await using var a = await ServiceProcess.StartTrainerAsync(infrastructure, "replica-a");
         var b = Start("replica-b");
         var command = Command(dataset, epochs: 40);
         await Events.Publisher.Publish(command, ct);

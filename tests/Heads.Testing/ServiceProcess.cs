@@ -1,15 +1,16 @@
 using System.Diagnostics;
 using System.Reflection;
 using System.Text;
+using Xunit;
 
-namespace Heads.Faults.Tests;
+namespace Heads.Testing;
 
 /// <summary>
 /// A Heads service as its own OS process, started from the service's build output (the same configuration as this test
 /// assembly) with its settings as environment variables, listening on a free loopback port. <see cref="KillAsync"/> is
 /// SIGKILL: no shutdown, no acknowledgements, no goodbye to the broker, as a crashed machine.
 /// </summary>
-internal sealed class ServiceProcess : IAsyncDisposable
+public sealed class ServiceProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
@@ -83,7 +84,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Settings every trainer replica in these tests gets: one torch thread (two replicas share two cores), fast progress.</summary>
+    /// <summary>Settings every trainer replica in the tests gets: one torch thread (two replicas share two cores), fast progress.</summary>
     public static Dictionary<string, string> TrainerSettings(string replica) => new()
     {
         ["Trainer:ReplicaName"] = replica,
