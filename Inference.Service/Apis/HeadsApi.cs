@@ -21,7 +21,9 @@ public static class HeadsApi
                 "seed: the head seed in [0, 1), or a whole number N ≥ 1 meaning frac(N·0.618…) (default: random; the answer's X-Heads-Seed header repeats it). " +
                 "points: how many points (default 200000, at most Inference:MaxPoints). " +
                 "format: ply (binary little-endian PLY: float x, y, z; uchar red, green, blue) or csv (x,y,z,r,g,b lines); " +
-                "or Accept application/x-ply / text/csv. model: headsnet or a job id (default: the newest HeadsNet).")
+                "or Accept application/x-ply / text/csv. model: headsnet or a job id (default: the newest HeadsNet). " +
+                "precision: fp32 (default: exactly the trained network) or bf16 (the hidden layers in bfloat16: about twice as fast on CPUs " +
+                "with AVX-512 BF16 or AMX, points on average 0.3 % of the head's size away; the answer's X-Heads-Precision header says which).")
             .Produces(200, null, VolumeFormats.Ply, VolumeFormats.Csv)
             .ProducesProblem(400)
             .ProducesProblem(404)
@@ -32,7 +34,7 @@ public static class HeadsApi
     }
 
     private static async Task<IResult> SampleAsync(HttpContext http, ModelRegistry registry, HeadsNetGate gate, IOptions<InferenceOptions> options, InferenceMetrics metrics,
-        double? seed = null, int? points = null, string? format = null, string? model = null)
+        double? seed = null, int? points = null, string? format = null, string? model = null, string? precision = null)
     {
         var ct = http.RequestAborted;
         long started = Stopwatch.GetTimestamp();
@@ -56,6 +58,8 @@ public static class HeadsApi
             return Results.Problem(statusCode: 400, title: "Invalid seed",
                 detail: $"seed must be a number in [0, 1) or a whole number; it was {s.ToString(CultureInfo.InvariantCulture)}.");
         float headSeed = seed is { } given ? HeadSeedOf(given) : Random.Shared.NextSingle();
+        if (!TryParsePrecision(precision, out var arithmetic))
+            return Results.Problem(statusCode: 400, title: "Unknown precision", detail: $"precision '{precision}' is not one of fp32, bf16.");
 
         var (lease, problem) = ModelSelection.Acquire(registry, model, ModelSelection.Family.Heads);
         if (lease is null) return problem!;
@@ -66,14 +70,16 @@ public static class HeadsApi
             Activity.Current?.SetTag("heads.model", served.Kind.ToString());
             Activity.Current?.SetTag("heads.job_id", served.JobId.ToString());
             Activity.Current?.SetTag("heads.points", count);
+            Activity.Current?.SetTag("heads.precision", PrecisionName(arithmetic));
             Heads.Core.Models.HeadPointCloud cloud;
             using (await gate.EnterAsync(ct))
-                cloud = HeadsNetSampler.Sample(served.Heads!, headSeed, count, cancellationToken: ct);
+                cloud = HeadsNetSampler.Sample(served.Heads!, headSeed, count, cancellationToken: ct, precision: arithmetic);
 
             http.Response.Headers["X-Heads-Model"] = served.Kind.ToString();
             http.Response.Headers["X-Heads-Job"] = served.JobId.ToString();
             http.Response.Headers["X-Heads-Seed"] = headSeed.ToString("R", CultureInfo.InvariantCulture);
             http.Response.Headers["X-Heads-Points"] = count.ToString(CultureInfo.InvariantCulture);
+            http.Response.Headers["X-Heads-Precision"] = PrecisionName(arithmetic);
             if (csv)
             {
                 await VolumeFormats.Send(http.Response, VolumeFormats.Csv + "; charset=utf-8; header=absent", VolumeFormats.PointCloudCsv(cloud), ct);
@@ -89,6 +95,24 @@ public static class HeadsApi
         }
         return Results.Empty;
     }
+
+    /// <summary>fp32 (also float32) or bf16 (also bfloat16), case-insensitive; absent means fp32.</summary>
+    public static bool TryParsePrecision(string? text, out HeadsNetPrecision precision)
+    {
+        precision = HeadsNetPrecision.Float32;
+        switch (text?.Trim().ToLowerInvariant())
+        {
+            case null or "" or "fp32" or "float32":
+                return true;
+            case "bf16" or "bfloat16":
+                precision = HeadsNetPrecision.BFloat16;
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    public static string PrecisionName(HeadsNetPrecision precision) => precision == HeadsNetPrecision.BFloat16 ? "bf16" : "fp32";
 
     private static (bool Csv, IResult? Problem) NegotiateCsv(string? format, HttpRequest request)
     {

@@ -44,6 +44,32 @@ public sealed class InferenceBenchmarks : IBenchmarkSuite
         double seconds = BenchmarkReport.Time(() => model.Sample(0.5f, points), minSeconds: 2.0);
         report.Figure($"HeadsNet: 200,000-point head (blocks of {HeadsNetSampler.DefaultBlockRows:N0} rows)", seconds * 1e3, "ms", onePass * 1e3, "one 200,000-row pass");
         report.Figure("HeadsNet: points/s", points / seconds / 1e6, "M points/s", points / onePass / 1e6, "one 200,000-row pass");
+        double fast = BenchmarkReport.Time(() => HeadsNetSampler.Sample(model, 0.5f, points, precision: HeadsNetPrecision.BFloat16), minSeconds: 2.0);
+        report.Figure("HeadsNet: 200,000-point head, precision=bf16", fast * 1e3, "ms", seconds * 1e3, "fp32 blocks");
+        // How far the fast head is from the exact one, relative to the head's size.
+        var exact = model.Sample(0.5f, points);
+        var approx = HeadsNetSampler.Sample(model, 0.5f, points, precision: HeadsNetPrecision.BFloat16);
+        double extent = exact.Positions.Max() - exact.Positions.Min(), sum = 0, max = 0;
+        for (int i = 0; i < exact.Positions.Length; i++)
+        {
+            double d = Math.Abs(exact.Positions[i] - approx.Positions[i]);
+            sum += d;
+            max = Math.Max(max, d);
+        }
+        int colours = 0;
+        for (int i = 0; i < exact.Colors.Length; i++) colours = Math.Max(colours, Math.Abs(exact.Colors[i] - approx.Colors[i]));
+        report.Note($"bf16 vs fp32: mean |Δ| {sum / exact.Positions.Length / extent:P3} of the head's extent, max {max / extent:P2}; colours within {colours} of 255");
+        // The floor for fp32 on this machine: the three 384×384 products alone at the measured matrix-product rate.
+        using (var scope = NewDisposeScope())
+        using (var noGrad = inference_mode())
+        {
+            var x = randn(2048, 384);
+            var w = randn(384, 384);
+            double gemm = BenchmarkReport.Time(() => { using var inner = NewDisposeScope(); x.matmul(w); }, minSeconds: 1.0);
+            double rate = 2.0 * 2048 * 384 * 384 / gemm;
+            report.Figure("HeadsNet: fp32 [2048×384]×[384×384] rate", rate / 1e9, "GFLOP/s");
+            report.Figure("HeadsNet: fp32 floor (3 products × 200,000 rows at that rate)", 3 * 2.0 * points * 384 * 384 / rate * 1e3, "ms");
+        }
     }
 
     /// <summary>The original's sampling: every point's activations in one [count, 384] pass.</summary>

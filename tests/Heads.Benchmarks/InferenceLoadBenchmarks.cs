@@ -82,6 +82,9 @@ public sealed class InferenceLoadBenchmarks : IBenchmarkSuite
             using (var lease = registry.Acquire(s => s.Find(jobs.HeadsNet))!)
                 await CompareAsync(report, "HeadsNet head, 200,000 points (PLY)", http, $"/api/v1/heads/random?seed=0.5&points=200000&model={jobs.HeadsNet}", null,
                     () => HeadsNetSampler.Sample(lease.Model.Heads!, 0.5f, 200_000), sequential: 6, clients: 2, seconds: 8, baselineCalls: 4);
+            using (var lease = registry.Acquire(s => s.Find(jobs.HeadsNet))!)
+                await CompareAsync(report, "HeadsNet head, 200,000 points, bf16 (PLY)", http, $"/api/v1/heads/random?seed=0.5&points=200000&precision=bf16&model={jobs.HeadsNet}", null,
+                    () => HeadsNetSampler.Sample(lease.Model.Heads!, 0.5f, 200_000, precision: HeadsNetPrecision.BFloat16), sequential: 6, clients: 2, seconds: 8, baselineCalls: 4);
 
             report.Figure("inference-http: peak resident memory", PeakResidentMiB(), "MiB");
         }

@@ -66,6 +66,7 @@ public sealed partial class ServiceLoadBenchmarks : IBenchmarkSuite
             if (faceNet2)
                 scenarios.Add(new("FaceNet2 prediction, 32768 nets (JSON)", $"{address}api/v1/faces/predictions?model={jobs.FaceNet2}", face, Clients: 8, Duration, BaselineRequests: 10));
             scenarios.Add(new("HeadsNet head, 200,000 points (PLY)", $"{address}api/v1/heads/random?seed=0.5&points=200000&model={jobs.HeadsNet}", null, Clients: 2, TimeSpan.FromSeconds(20), BaselineRequests: 5));
+            scenarios.Add(new("HeadsNet head, 200,000 points, bf16 (PLY)", $"{address}api/v1/heads/random?seed=0.5&points=200000&precision=bf16&model={jobs.HeadsNet}", null, Clients: 2, TimeSpan.FromSeconds(20), BaselineRequests: 5));
 
             long totalErrors = 0;
             foreach (var scenario in scenarios) totalErrors += await RunScenarioAsync(report, hey, service, scenario);

@@ -84,6 +84,17 @@ public sealed class LocalModelTests(Workspace workspace)
     }
 
     [Fact]
+    public async Task Sample_in_bfloat16_gives_the_fast_path_points()
+    {
+        var expected = HeadsNetSampler.Sample(workspace.HeadsNet, 0.25f, 3000, precision: HeadsNetPrecision.BFloat16);
+        await HeadsTool.ExpectAsync(0, folder, "sample", "--model-file", workspace.HeadsNetFile, "--seed", "0.25", "--points", "3000", "--precision", "bf16", "-o", "fast.ply");
+        var cloud = PlyReader.Read(Path.Combine(folder, "fast.ply"));
+        Assert.Equal(expected.Positions, cloud.Positions);
+        Assert.NotEqual(HeadsNetSampler.Sample(workspace.HeadsNet, 0.25f, 3000).Positions, cloud.Positions);
+        await HeadsTool.ExpectAsync(1, folder, "sample", "--model-file", workspace.HeadsNetFile, "--precision", "fp8");
+    }
+
+    [Fact]
     public async Task The_wrong_kind_of_model_or_input_is_an_input_error()
     {
         Assert.Contains("HeadsNet", await HeadsTool.ExpectInputErrorAsync(folder, "predict", SharedData.TestFace, "--model-file", workspace.HeadsNetFile));

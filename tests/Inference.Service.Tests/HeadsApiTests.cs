@@ -30,6 +30,27 @@ public sealed partial class ServingTests
     }
 
     [Fact]
+    public async Task A_bfloat16_head_is_close_to_the_float32_head_and_says_its_precision()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var exact = await host.Client.GetAsync("/api/v1/heads/random?seed=0.4&points=20000", ct);
+        Assert.Equal("fp32", exact.Headers.GetValues("X-Heads-Precision").Single());
+        var fast = await host.Client.GetAsync("/api/v1/heads/random?seed=0.4&points=20000&precision=bf16", ct);
+        Assert.Equal(HttpStatusCode.OK, fast.StatusCode);
+        Assert.Equal("bf16", fast.Headers.GetValues("X-Heads-Precision").Single());
+        var e = PlyReader.Read(new MemoryStream(await exact.Content.ReadAsByteArrayAsync(ct)));
+        var f = PlyReader.Read(new MemoryStream(await fast.Content.ReadAsByteArrayAsync(ct)));
+        Assert.Equal(e.VertexCount, f.VertexCount);
+        Assert.Equal(HeadsNetSampler.Sample(host.HeadsNet, 0.4f, 20000, precision: HeadsNetPrecision.BFloat16).Positions, f.Positions);
+
+        // Close to the exact head (within a few thousandths of its size on average) but really computed differently.
+        float extent = e.Positions.Max() - e.Positions.Min();
+        double mean = e.Positions.Zip(f.Positions, (a, b) => (double)Math.Abs(a - b)).Average();
+        Assert.InRange(mean / extent, 1e-7, 5e-3);
+        Assert.True(e.Colors!.Zip(f.Colors!, (a, b) => Math.Abs(a - b)).Max() <= 8);
+    }
+
+    [Fact]
     public void Blocked_sampling_equals_one_pass_sampling()
     {
         // The original's sampling: all rows through the network at once.
@@ -78,6 +99,7 @@ public sealed partial class ServingTests
     [InlineData("seed=1.5", 400, "Invalid seed")]
     [InlineData("seed=-0.1", 400, "Invalid seed")]
     [InlineData("format=obj", 400, "Unknown format")]
+    [InlineData("precision=fp16", 400, "Unknown precision")]
     [InlineData("model=facenet3", 400, "Not a HeadsNet model")]
     [InlineData("model=00000000-0000-0000-0000-000000000001", 404, "Unknown model")]
     public async Task Bad_head_requests_get_problem_details(string query, int status, string title)

@@ -18,18 +18,21 @@ public static class SampleCommand
         var seed = new Option<double?>("--seed") { Description = "The head seed in [0, 1), or a whole number N ≥ 1 meaning frac(N·0.618…), as the service reads it (default: random).", HelpName = "S" };
         var points = new Option<int>("--points", "-n") { Description = "Points in the cloud.", DefaultValueFactory = _ => HeadsNetModel.DefaultPoints, HelpName = "N" };
         var model = new Option<string?>("--model", "-m") { Description = "With a server: headsnet or a job id (default: the newest HeadsNet it serves).", HelpName = "MODEL" };
+        var precision = new Option<string>("--precision") { Description = "fp32 (exactly the trained network) or bf16 (hidden layers in bfloat16: about twice as fast on CPUs with AVX-512 BF16 or AMX, points on average 0.3 % of the head's size away).", DefaultValueFactory = _ => "fp32", HelpName = "fp32|bf16" };
+        precision.AcceptOnlyFromAmong("fp32", "bf16");
         var server = CommonOptions.Server("inference service", ServiceAddresses.Inference);
         var modelFile = CommonOptions.ModelFile();
         var output = CommonOptions.Output("Write the cloud: .ply (binary: float x, y, z; uchar red, green, blue) or .csv (x,y,z,r,g,b lines).");
         var command = new Command("sample", "A HeadsNet head: a coloured point cloud for one seed, from the inference service (default) or a local model file.")
         {
-            seed, points, model, server, modelFile, output,
+            seed, points, model, precision, server, modelFile, output,
         };
         CommonOptions.OneOf(command, server, modelFile);
         CommonOptions.OneOf(command, model, modelFile);
         CommandAction.Set(command, async (result, ct) =>
         {
             int count = result.GetValue(points);
+            var arithmetic = result.GetValue(precision) == "bf16" ? HeadsNetPrecision.BFloat16 : HeadsNetPrecision.Float32;
             if (count < 1) throw new InputException($"--points must be at least 1; it was {count}.");
             var given = result.GetValue(seed);
             if (given is { } s && (!double.IsFinite(s) || s < 0 || (s >= 1 && s != Math.Floor(s))))
@@ -46,13 +49,14 @@ public static class SampleCommand
                 using var local = LocalModel.Load(file);
                 if (local.Heads is null) throw new InputException($"{file} is a {local.Kind} model; sample needs a HeadsNet (predict turns photos into FaceNet volumes).");
                 headSeed = given is { } g ? HeadSeedOf(g) : Random.Shared.NextSingle();
-                cloud = HeadsNetSampler.Sample(local.Heads, headSeed, count, cancellationToken: ct);
+                cloud = HeadsNetSampler.Sample(local.Heads, headSeed, count, cancellationToken: ct, precision: arithmetic);
                 source = local.Description;
             }
             else
             {
                 using var client = new ServiceClient("inference service", result.GetValue(server), ServiceAddresses.Inference);
                 var query = $"api/v1/heads/random?format=ply&points={count.ToString(CultureInfo.InvariantCulture)}"
+                    + (arithmetic == HeadsNetPrecision.BFloat16 ? "&precision=bf16" : "")
                     + (given is { } g ? "&seed=" + g.ToString("R", CultureInfo.InvariantCulture) : "")
                     + (result.GetValue(model) is { } m ? "&model=" + Uri.EscapeDataString(m) : "");
                 using var response = await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, query), ct);
