@@ -13,7 +13,7 @@ public enum HeadsNetPrecision
     /// <summary>
     /// The hidden 384×384 layers in bfloat16 (float32 accumulation; first and last layer in float32): about 4× faster
     /// products on CPUs with AVX-512 BF16 or AMX, points on average 0.3 % of the head's size from the float32 ones.
-    /// Slower than float32 on CPUs without bfloat16 instructions.
+    /// On CPUs without bfloat16 instructions it is emulated and may be no faster than float32.
     /// </summary>
     BFloat16,
 }

@@ -13,7 +13,7 @@ namespace Inference.Viewer.Tests;
 /// <summary>What the page posted to the predict endpoint.</summary>
 public sealed record PredictionCall(string? Model, string? Format, string FieldName, string FileName, string ContentType, byte[] Photo);
 
-public sealed record RandomHeadCall(string? Seed, string? Points, string? Format);
+public sealed record RandomHeadCall(string? Seed, string? Points, string? Format, string? Precision = null);
 
 /// <summary>
 /// Inference.Service's page and API surface on 127.0.0.1 (a free port), with made-up answers: the real
@@ -110,7 +110,7 @@ public sealed class FakeInferenceService : IAsyncDisposable
         app.MapGet("/api/v1/heads/random", (HttpRequest request) =>
         {
             string? seed = request.Query["seed"], points = request.Query["points"], format = request.Query["format"];
-            RandomHeads.Enqueue(new RandomHeadCall(seed, points, format));
+            RandomHeads.Enqueue(new RandomHeadCall(seed, points, format, request.Query["precision"].FirstOrDefault()));
             if (!int.TryParse(seed, out var s) || !int.TryParse(points, out var n) || n is < 1 or > 1_000_000)
             {
                 return Results.Problem(title: "Bad query", detail: "seed and points must be integers, points 1..1000000.", statusCode: 400);

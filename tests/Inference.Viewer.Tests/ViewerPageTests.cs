@@ -48,6 +48,17 @@ public sealed partial class ViewerPageTests(ViewerFixture fixture) : IClassFixtu
 
     private static int Digits(string text) => int.Parse(DigitsOnly().Replace(text, ""), CultureInfo.InvariantCulture);
 
+    [Fact]
+    public async Task The_fast_precision_is_asked_for_and_shown_in_the_caption()
+    {
+        var tab = await OpenAsync("?demo=random&seed=8&points=20000&precision=bf16", "ready");
+        await using var _ = tab;
+        var call = Assert.Single(Service.RandomHeads, c => c.Seed == "8");
+        Assert.Equal("bf16", call.Precision);
+        Assert.Equal("HeadsNet · seed 8 · 20,000 points · bf16", await tab.TextAsync("stage-caption"));
+        Assert.Empty(tab.Exceptions());
+    }
+
     [GeneratedRegex("[^0-9]")]
     private static partial Regex DigitsOnly();
 
@@ -58,7 +69,7 @@ public sealed partial class ViewerPageTests(ViewerFixture fixture) : IClassFixtu
         await using var _ = tab;
 
         var call = Assert.Single(Service.RandomHeads, c => c.Seed == "7");
-        Assert.Equal(("30000", "ply"), (call.Points, call.Format));
+        Assert.Equal(("30000", "ply", "fp32"), (call.Points, call.Format, call.Precision));
         Assert.Equal("HeadsNet · seed 7 · 30,000 points", await tab.TextAsync("stage-caption"));
 
         var pixels = await ShootAsync(tab, "random-head.png");

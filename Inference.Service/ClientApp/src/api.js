@@ -99,8 +99,8 @@ export async function predictVolume(photo, model) {
 }
 
 /** GET /api/v1/heads/random: a HeadsNet head as a binary PLY point cloud. */
-export async function fetchRandomHead(seed, points) {
-  const query = new URLSearchParams({ seed: String(seed), points: String(points), format: 'ply' });
+export async function fetchRandomHead(seed, points, precision = 'fp32') {
+  const query = new URLSearchParams({ seed: String(seed), points: String(points), format: 'ply', precision });
   const response = await send(`api/v1/heads/random?${query}`, {}, 'Random head');
   return response.arrayBuffer();
 }

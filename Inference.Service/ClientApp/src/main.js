@@ -30,6 +30,7 @@ const ui = {
   volumeStats: $('volume-stats'),
   seed: $('seed'),
   points: $('points'),
+  precision: $('precision'),
   newSeed: $('new-seed'),
   randomHead: $('random-head'),
   headsModel: $('heads-model'),
@@ -267,12 +268,13 @@ async function loadRandomHead() {
   const points = Math.trunc(Number(ui.points.value));
   if (!Number.isFinite(seed) || seed < 0) throw new Error('The seed must be a whole number ≥ 0');
   if (!Number.isFinite(points) || points < 1) throw new Error('The point count must be a whole number ≥ 1');
+  const precision = ui.precision.value === 'bf16' ? 'bf16' : 'fp32';
   showStatus(`Sampling HeadsNet head ${seed} with ${points.toLocaleString()} points…`);
-  const ply = await fetchRandomHead(seed, points);
+  const ply = await fetchRandomHead(seed, points, precision);
   const cloud = readPlyPointCloud(ply);
   viewport.showPoints(cloud);
   ui.volumeStats.textContent = '';
-  ui.caption.textContent = `HeadsNet · seed ${seed} · ${cloud.count.toLocaleString()} points`;
+  ui.caption.textContent = `HeadsNet · seed ${seed} · ${cloud.count.toLocaleString()} points${precision === 'bf16' ? ' · bf16' : ''}`;
   showStatus('Random head loaded. Drag to rotate, scroll to zoom, right-drag to pan.');
   await viewport.whenDrawn();
   setState('ready');
@@ -317,6 +319,7 @@ function wireControls() {
     ui.seed.value = String(Math.floor(Math.random() * 1_000_000));
     work('Sampling head…', loadRandomHead);
   });
+  ui.precision.addEventListener('change', () => { if (document.body.dataset.shown === 'points') work('Sampling head…', loadRandomHead); });
   for (const input of [ui.seed, ui.points]) {
     input.addEventListener('keydown', e => { if (e.key === 'Enter') work('Sampling head…', loadRandomHead); });
   }
@@ -328,6 +331,7 @@ function applyUrlParameters() {
   ui.thresholdValue.textContent = ui.threshold.value;
   if (params.get('seed') !== null) ui.seed.value = params.get('seed');
   if (params.get('points') !== null) ui.points.value = params.get('points');
+  if (params.get('precision') === 'bf16') ui.precision.value = 'bf16';
 }
 
 async function runDemo(demo, samples) {
