@@ -76,14 +76,22 @@ public static class VolumeFormats
         switch (format)
         {
             case VolumeFormat.Json:
-                await Send(response, Json, VolumeJson(volume, model, jobId), cancellationToken);
+            {
+                using var body = new PooledBody(volume.Length * 4 + 128);
+                WriteVolumeJson(body, volume, model, jobId);
+                await Send(response, Json, body.Written, cancellationToken);
                 break;
+            }
             case VolumeFormat.Raw:
                 await Send(response, OctetStream, volume, cancellationToken);
                 break;
             case VolumeFormat.Csv:
-                await Send(response, Csv + "; charset=utf-8; header=absent", VolumeCsv(volume), cancellationToken);
+            {
+                using var body = new PooledBody(volume.Length * 4 + 1);
+                WriteVolumeCsv(body, volume);
+                await Send(response, Csv + "; charset=utf-8; header=absent", body.Written, cancellationToken);
                 break;
+            }
             case VolumeFormat.Ply:
             {
                 using var ply = new MemoryStream();
@@ -108,8 +116,15 @@ public static class VolumeFormats
 
     public static byte[] VolumeJson(ReadOnlySpan<byte> volume, string model, Guid jobId)
     {
-        var buffer = new ArrayBufferWriter<byte>(volume.Length * 4 + 128);
-        using (var json = new Utf8JsonWriter(buffer))
+        using var body = new PooledBody(volume.Length * 4 + 128);
+        WriteVolumeJson(body, volume, model, jobId);
+        return body.Written.ToArray();
+    }
+
+    /// <summary>{"model", "jobId", "size", "data": [32768 values]} into <paramref name="output"/>.</summary>
+    public static void WriteVolumeJson(IBufferWriter<byte> output, ReadOnlySpan<byte> volume, string model, Guid jobId)
+    {
+        using (var json = new Utf8JsonWriter(output))
         {
             json.WriteStartObject();
             json.WriteString("model", model);
@@ -120,22 +135,29 @@ public static class VolumeFormats
             json.WriteEndArray();
             json.WriteEndObject();
         }
-        return buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>All values on one line, comma-separated, newline-terminated.</summary>
     public static byte[] VolumeCsv(ReadOnlySpan<byte> volume)
     {
-        var text = new byte[volume.Length * 4 + 1];
+        using var body = new PooledBody(volume.Length * 4 + 1);
+        WriteVolumeCsv(body, volume);
+        return body.Written.ToArray();
+    }
+
+    /// <summary>All values on one line, comma-separated, newline-terminated, into <paramref name="output"/>.</summary>
+    public static void WriteVolumeCsv(IBufferWriter<byte> output, ReadOnlySpan<byte> volume)
+    {
+        var text = output.GetSpan(volume.Length * 4 + 1);
         int at = 0;
         for (int i = 0; i < volume.Length; i++)
         {
             if (i > 0) text[at++] = (byte)',';
-            Utf8Formatter.TryFormat(volume[i], text.AsSpan(at), out int written);
+            Utf8Formatter.TryFormat(volume[i], text[at..], out int written);
             at += written;
         }
         text[at++] = (byte)'\n';
-        return text[..at];
+        output.Advance(at);
     }
 
     /// <summary>A point cloud as CSV: one <c>x,y,z,r,g,b</c> line per point, floats in shortest round-trip form.</summary>

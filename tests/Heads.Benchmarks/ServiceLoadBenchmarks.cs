@@ -14,12 +14,14 @@ namespace Heads.Benchmarks;
 /// RabbitMQ and Azurite and random-weight models of the real sizes. Reports throughput and latency beside one client
 /// (the baseline), errors (connection errors and non-2xx responses; must be 0), and VmRSS sampled every 2 s: after
 /// warm-up (the baseline) against the end of the run. FaceNet2 (5.1 GB of weights, ~7 GiB resident) runs only when
-/// enough memory is free.
+/// enough memory is free. HEADS_LOAD_SECONDS sets the FaceNet runs' length (default 60) and HEADS_LOAD_FACENET2=0 leaves
+/// FaceNet2 out, for a longer look at one model's memory.
 /// </summary>
 public sealed partial class ServiceLoadBenchmarks : IBenchmarkSuite
 {
     private const double FaceNet2NeedsGiB = 12;
-    private static readonly TimeSpan Duration = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan Duration = TimeSpan.FromSeconds(
+        int.TryParse(Environment.GetEnvironmentVariable("HEADS_LOAD_SECONDS"), CultureInfo.InvariantCulture, out var seconds) && seconds > 0 ? seconds : 60);
     private static readonly TimeSpan SampleEvery = TimeSpan.FromSeconds(2);
 
     public string Name => "load";
@@ -31,7 +33,7 @@ public sealed partial class ServiceLoadBenchmarks : IBenchmarkSuite
         var hey = Environment.GetEnvironmentVariable("HEY") ?? "hey";
         if (!CanRun(hey)) throw new InvalidOperationException($"'{hey}' is not installed: run scripts/install-prerequisites.sh --bench (Debian package hey).");
         double availableGiB = MemAvailableGiB();
-        bool faceNet2 = availableGiB >= FaceNet2NeedsGiB;
+        bool faceNet2 = availableGiB >= FaceNet2NeedsGiB && Environment.GetEnvironmentVariable("HEADS_LOAD_FACENET2") != "0";
 
         var infrastructure = new RealInfrastructure();
         await infrastructure.InitializeAsync();
@@ -43,7 +45,7 @@ public sealed partial class ServiceLoadBenchmarks : IBenchmarkSuite
             var models = new BlobServiceClient(infrastructure.BlobsConnectionString).GetBlobContainerClient("models");
             await models.CreateIfNotExistsAsync();
             var jobs = await InferenceLoadBenchmarks.StoreModelsAsync(models, prefix, report, faceNet2);
-            if (!faceNet2) report.Note($"FaceNet2 skipped: {availableGiB:F1} GiB available, it needs about {FaceNet2NeedsGiB} GiB.");
+            if (!faceNet2) report.Note($"FaceNet2 skipped: HEADS_LOAD_FACENET2={Environment.GetEnvironmentVariable("HEADS_LOAD_FACENET2")}, {availableGiB:F1} GiB available, it needs about {FaceNet2NeedsGiB} GiB.");
 
             var address = new Uri($"http://127.0.0.1:{RealInfrastructure.FreePort()}");
             service = StartService(infrastructure, prefix, address);

@@ -8,11 +8,14 @@ namespace Heads.Robustness.Tests;
 
 /// <summary>
 /// Every corpus file through the decoders in-process, as the services call them: the expected refusal with its reason
-/// (and nothing else), or a clean read for the valid oddities; each within a second.
+/// (and nothing else), or a clean read for the valid oddities; none hangs (the bombs are refused before they expand).
 /// </summary>
 public sealed class CorpusDecoderTests
 {
     private static readonly byte[] GoodPhoto = MalformedImages.Valid("jpeg");
+
+    /// <summary>A hang check, not a speed target: the slowest file takes well under a second on a quiet machine.</summary>
+    private static readonly TimeSpan HangLimit = TimeSpan.FromSeconds(10);
 
     [Fact]
     public void The_corpus_has_at_least_30_malformed_files_of_each_kind()
@@ -34,7 +37,7 @@ public sealed class CorpusDecoderTests
         var image = MalformedImages.Get(name);
         var clock = Stopwatch.StartNew();
         var error = Record.Exception(() => FaceImage.Load(image.Bytes));
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"{name} took {clock.Elapsed.TotalSeconds:F1} s");
+        Assert.True(clock.Elapsed < HangLimit, $"{name} took {clock.Elapsed.TotalSeconds:F1} s");
         if (image.Decodable)
         {
             Assert.Null(error);
@@ -52,7 +55,7 @@ public sealed class CorpusDecoderTests
         var ply = MalformedPlys.Get(name);
         var clock = Stopwatch.StartNew();
         var error = Record.Exception(() => PlyReader.Read(new MemoryStream(ply.Bytes)));
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"{name} took {clock.Elapsed.TotalSeconds:F1} s");
+        Assert.True(clock.Elapsed < HangLimit, $"{name} took {clock.Elapsed.TotalSeconds:F1} s");
         if (ply.Verdict != MeshVerdict.Rejected)
         {
             Assert.Null(error);
