@@ -79,6 +79,12 @@ public sealed class FaceNet2Model : IVolumePredictor, IDisposable
         return VolumePostProcessing.ToByteArray(Forward(VolumePostProcessing.Scale(faces, VolumePostProcessing.FacePixels)));
     }
 
+    public void PredictVolumes(ReadOnlySpan<byte> faces, Span<byte> volumes)
+    {
+        using var scope = NewDisposeScope();
+        VolumePostProcessing.CopyBytes(Forward(VolumePostProcessing.Scale(faces, VolumePostProcessing.FacePixels)), volumes);
+    }
+
     public void Dispose()
     {
         foreach (var s in shards) s.Dispose();

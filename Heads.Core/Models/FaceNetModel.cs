@@ -36,6 +36,13 @@ public sealed class FaceNetModel : IVolumePredictor, IDisposable
         return VolumePostProcessing.ToByteArray(Network.forward(VolumePostProcessing.Scale(faces, VolumePostProcessing.FacePixels)));
     }
 
+    public void PredictVolumes(ReadOnlySpan<byte> faces, Span<byte> volumes)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        VolumePostProcessing.CopyBytes(Network.forward(VolumePostProcessing.Scale(faces, VolumePostProcessing.FacePixels)), volumes);
+    }
+
     /// <summary>Writes safetensors weights and returns the manifest completed with their SHA-256 and size.</summary>
     public ModelManifest Save(Stream weights) => Manifest = ModelFile.Save(weights, Manifest, ModelFile.DenseTensors(Network));
 

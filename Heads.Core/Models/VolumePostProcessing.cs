@@ -38,6 +38,15 @@ public static class VolumePostProcessing
         using var bytes = ToBytes(predictions);
         return bytes.data<byte>().ToArray();
     }
+
+    /// <summary><see cref="ToBytes"/> into <paramref name="destination"/>, which must hold exactly the predictions' values.</summary>
+    public static void CopyBytes(Tensor predictions, Span<byte> destination)
+    {
+        using var bytes = ToBytes(predictions);
+        if (bytes.numel() != destination.Length)
+            throw new ArgumentException($"The predictions hold {bytes.numel()} values; the destination {destination.Length}.", nameof(destination));
+        bytes.data<byte>().CopyTo(destination);
+    }
 }
 
 /// <summary>Anything that maps 32×32 faces to 32³ volumes (models and baselines alike), for evaluation and inference.</summary>
@@ -45,4 +54,10 @@ public interface IVolumePredictor
 {
     /// <summary>Faces N × 1024 uint8 → volumes N × 32768 uint8, post-processed as the original.</summary>
     byte[] PredictVolumes(ReadOnlySpan<byte> faces);
+
+    /// <summary>
+    /// The same into <paramref name="volumes"/> (N × 32768). A batch's volumes are 32 KiB a face: a fresh array for
+    /// them lands on the large-object heap, so a server that predicts hundreds of batches a second writes into a pooled one.
+    /// </summary>
+    void PredictVolumes(ReadOnlySpan<byte> faces, Span<byte> volumes) => PredictVolumes(faces).CopyTo(volumes);
 }

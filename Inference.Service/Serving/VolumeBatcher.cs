@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Threading.Channels;
 using Heads.Core.Models;
 using TorchSharp;
@@ -80,12 +81,22 @@ public sealed class VolumeBatcher
         {
             var faces = new byte[batch.Count * VolumePostProcessing.FacePixels];
             for (int i = 0; i < batch.Count; i++) batch[i].Face.CopyTo(faces, i * VolumePostProcessing.FacePixels);
-            byte[] volumes;
-            // Inference mode: no autograd bookkeeping at all (the engine's no_grad inside still applies).
-            using (torch.inference_mode()) volumes = predictor.PredictVolumes(faces);
-            onBatch?.Invoke(batch.Count);
-            for (int i = 0; i < batch.Count; i++)
-                batch[i].Result.TrySetResult(volumes.AsSpan(i * VolumePostProcessing.VolumeVoxels, VolumePostProcessing.VolumeVoxels).ToArray());
+            // The batch's volumes in a pooled array: a fresh one of 3 faces or more is a large-object-heap array, and at
+            // hundreds of batches a second those grew the service by a gigabyte a minute between full collections.
+            int length = batch.Count * VolumePostProcessing.VolumeVoxels;
+            var volumes = ArrayPool<byte>.Shared.Rent(length);
+            try
+            {
+                // Inference mode: no autograd bookkeeping at all (the engine's no_grad inside still applies).
+                using (torch.inference_mode()) predictor.PredictVolumes(faces, volumes.AsSpan(0, length));
+                onBatch?.Invoke(batch.Count);
+                for (int i = 0; i < batch.Count; i++)
+                    batch[i].Result.TrySetResult(volumes.AsSpan(i * VolumePostProcessing.VolumeVoxels, VolumePostProcessing.VolumeVoxels).ToArray());
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(volumes);
+            }
         }
         catch (Exception e)
         {

@@ -15,7 +15,8 @@ namespace Heads.Benchmarks;
 /// (the baseline), errors (connection errors and non-2xx responses; must be 0), and VmRSS sampled every 2 s: after
 /// warm-up (the baseline) against the end of the run. FaceNet2 (5.1 GB of weights, ~7 GiB resident) runs only when
 /// enough memory is free. HEADS_LOAD_SECONDS sets the FaceNet runs' length (default 60) and HEADS_LOAD_FACENET2=0 leaves
-/// FaceNet2 out, for a longer look at one model's memory.
+/// FaceNet2 out, for a longer look at one model's memory; HEADS_LOAD_ONLY=TEXT runs only the scenarios whose name has TEXT;
+/// HEADS_LOAD_SETTLE_SECONDS=N samples the idle service's memory for N seconds first.
 /// </summary>
 public sealed partial class ServiceLoadBenchmarks : IBenchmarkSuite
 {
@@ -54,6 +55,17 @@ public sealed partial class ServiceLoadBenchmarks : IBenchmarkSuite
             await WaitForModelsAsync(http, service, faceNet2 ? 3 : 2);
             report.Figure("load: service start and model load", clock.Elapsed.TotalSeconds, "s");
             report.Note($"inference service pid {service.Id} on {address}, {Environment.ProcessorCount} cores, load tool {hey}; RSS from /proc/{service.Id}/status VmRSS");
+            if (int.TryParse(Environment.GetEnvironmentVariable("HEADS_LOAD_SETTLE_SECONDS"), CultureInfo.InvariantCulture, out var settle) && settle > 0)
+            {
+                // Idle after the models are loaded: what the resident set does with no request at all.
+                var idle = new List<string>();
+                for (int t = 0; t <= settle; t += (int)SampleEvery.TotalSeconds)
+                {
+                    idle.Add($"{t}: {StatusMiB(service.Id, "VmRSS"):F0}");
+                    await Task.Delay(SampleEvery);
+                }
+                report.Note($"idle RSS samples (s: MiB): {string.Join(", ", idle)}");
+            }
 
             using var samples = JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/v1/samples", UriKind.Relative)));
             var photo = await http.GetByteArrayAsync(new Uri(samples.RootElement[0].GetProperty("url").GetString()!, UriKind.Relative));
@@ -70,6 +82,8 @@ public sealed partial class ServiceLoadBenchmarks : IBenchmarkSuite
             scenarios.Add(new("HeadsNet head, 200,000 points (PLY)", $"{address}api/v1/heads/random?seed=0.5&points=200000&model={jobs.HeadsNet}", null, Clients: 2, TimeSpan.FromSeconds(20), BaselineRequests: 5));
             scenarios.Add(new("HeadsNet head, 200,000 points, bf16 (PLY)", $"{address}api/v1/heads/random?seed=0.5&points=200000&precision=bf16&model={jobs.HeadsNet}", null, Clients: 2, TimeSpan.FromSeconds(20), BaselineRequests: 5));
 
+            if (Environment.GetEnvironmentVariable("HEADS_LOAD_ONLY") is { Length: > 0 } only)
+                scenarios.RemoveAll(s => !s.What.Contains(only, StringComparison.OrdinalIgnoreCase));
             long totalErrors = 0;
             foreach (var scenario in scenarios) totalErrors += await RunScenarioAsync(report, hey, service, scenario);
             report.Figure("load: errors over all runs (connection errors + non-2xx)", totalErrors, "requests");

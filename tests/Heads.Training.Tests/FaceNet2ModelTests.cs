@@ -39,6 +39,27 @@ public class FaceNet2ModelTests
             Assert.Equal((byte)(20000 % 5), volumes[s * 32768 + 20000]);
             Assert.Equal(part.AsSpan(s * 40, 40), volumes.AsSpan(s * 32768 + 16376, 40));
         }
+
+        // Into a caller's (pooled) buffer: the same bytes; a buffer of the wrong size is refused.
+        var into = new byte[3 * 32768 + 5];
+        model.PredictVolumes(set.Faces.AsSpan(0, 3 * 1024), into.AsSpan(0, 3 * 32768));
+        Assert.Equal(volumes, into.AsSpan(0, 3 * 32768).ToArray());
+        Assert.Throws<ArgumentException>(() => model.PredictVolumes(set.Faces.AsSpan(0, 1024), into.AsSpan()));
+    }
+
+    [Fact]
+    public void A_FaceNet_predicts_into_a_buffer_as_into_a_new_array()
+    {
+        using var model = new FaceNetModel(new DenseNetwork(DenseArchitecture.FaceNet3, 3),
+            new ModelManifest { Kind = ModelKind.FaceNet3, Architecture = DenseArchitecture.FaceNet3 });
+        var faces = new byte[4 * 1024];
+        new Random(5).NextBytes(faces);
+        var expected = model.PredictVolumes(faces);
+        var into = new byte[4 * 32768];
+        model.PredictVolumes(faces, into);
+        Assert.Equal(expected, into);
+        Assert.Contains(into, v => v != 0);
+        Assert.Throws<ArgumentException>(() => model.PredictVolumes(faces, new byte[32768]));
     }
 
     [Fact]
