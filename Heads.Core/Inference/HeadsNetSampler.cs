@@ -35,15 +35,27 @@ public static class HeadsNetSampler
     public static HeadPointCloud Sample(HeadsNetModel model, float seed, int count, int blockRows = DefaultBlockRows, CancellationToken cancellationToken = default,
         HeadsNetPrecision precision = HeadsNetPrecision.Float32)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(blockRows, 1);
-        if (!float.IsFinite(seed)) throw new ArgumentOutOfRangeException(nameof(seed), seed, "A head seed must be a finite number.");
-        // i / count is exact in float32 only while i fits its 24-bit mantissa.
-        if (count > 1 << 24) throw new ArgumentOutOfRangeException(nameof(count), count, $"A head has at most {1 << 24} points.");
-
+        CheckCount(count);
         var positions = new float[count * 3];
         var colors = new byte[count * 3];
+        Sample(model, seed, count, positions, colors, blockRows, cancellationToken, precision);
+        return new HeadPointCloud(positions, colors);
+    }
+
+    /// <summary>
+    /// The same head into the caller's buffers (the first <c>3 × count</c> values of each): a server answering 200,000-point
+    /// heads passes pooled arrays instead of 3 MB of fresh large-object-heap arrays a head.
+    /// </summary>
+    public static void Sample(HeadsNetModel model, float seed, int count, Span<float> positions, Span<byte> colors, int blockRows = DefaultBlockRows,
+        CancellationToken cancellationToken = default, HeadsNetPrecision precision = HeadsNetPrecision.Float32)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        CheckCount(count);
+        if (positions.Length < count * 3 || colors.Length < count * 3)
+            throw new ArgumentException($"{count} points need {count * 3} positions and colours; the buffers hold {positions.Length} and {colors.Length}.");
+        ArgumentOutOfRangeException.ThrowIfLessThan(blockRows, 1);
+        if (!float.IsFinite(seed)) throw new ArgumentOutOfRangeException(nameof(seed), seed, "A head seed must be a finite number.");
+
         // Inference mode: no autograd bookkeeping; the block's tensors never leave this method.
         using var inference = inference_mode();
         // Scalars held for the whole call: an implicit temporary Scalar can be finalised by the GC while native code
@@ -59,10 +71,16 @@ public static class HeadsNetSampler
             var index = arange(first, end, ScalarType.Float32).div_(pointCount);
             var inputs = stack([full(rows, headSeed, ScalarType.Float32), index], 1);
             var output = hidden is null ? model.Network.forward(inputs) : hidden.Forward(inputs);
-            output.narrow(1, 0, 3).contiguous().data<float>().CopyTo(positions, start * 3);
-            output.narrow(1, 3, 3).mul(scale).round_().clamp_(zero, scale).to(ScalarType.Byte).contiguous().data<byte>().CopyTo(colors, start * 3);
+            output.narrow(1, 0, 3).contiguous().data<float>().CopyTo(positions.Slice(start * 3, rows * 3));
+            output.narrow(1, 3, 3).mul(scale).round_().clamp_(zero, scale).to(ScalarType.Byte).contiguous().data<byte>().CopyTo(colors.Slice(start * 3, rows * 3));
         }
-        return new HeadPointCloud(positions, colors);
+    }
+
+    private static void CheckCount(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        // i / count is exact in float32 only while i fits its 24-bit mantissa.
+        if (count > 1 << 24) throw new ArgumentOutOfRangeException(nameof(count), count, $"A head has at most {1 << 24} points.");
     }
 
     /// <summary>

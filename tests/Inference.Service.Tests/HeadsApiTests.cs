@@ -51,6 +51,19 @@ public sealed partial class ServingTests
     }
 
     [Fact]
+    public void Sampling_into_larger_pooled_buffers_gives_the_same_head_and_too_small_ones_are_refused()
+    {
+        var expected = HeadsNetSampler.Sample(host.HeadsNet, 0.3f, 3000);
+        var positions = Enumerable.Repeat(float.NaN, 9000 + 7).ToArray();
+        var colors = Enumerable.Repeat((byte)77, 9000 + 7).ToArray();
+        HeadsNetSampler.Sample(host.HeadsNet, 0.3f, 3000, positions, colors);
+        Assert.Equal(expected.Positions, positions[..9000]);
+        Assert.Equal(expected.Colors, colors[..9000]);
+        Assert.All(positions[9000..], p => Assert.True(float.IsNaN(p))); // nothing written past the head
+        Assert.Throws<ArgumentException>(() => HeadsNetSampler.Sample(host.HeadsNet, 0.3f, 3000, new float[8999], new byte[9000]));
+    }
+
+    [Fact]
     public void Blocked_sampling_equals_one_pass_sampling()
     {
         // The original's sampling: all rows through the network at once.
