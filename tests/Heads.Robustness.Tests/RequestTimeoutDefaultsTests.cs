@@ -47,39 +47,11 @@ public sealed class RequestTimeoutDefaultsTests
 
         // A stalled upload: had the server waited for the whole body it would answer 200. (HTTP/1.1 clients read the
         // answer only once their upload ends, so the client's clock cannot show when the server gave up.)
-        var stalled = await http.PostAsync("/upload", new StalledUpload(new byte[100_000], TimeSpan.FromSeconds(3)), ct);
+        var stalled = await http.PostAsync("/upload", new Heads.Testing.StalledUpload(new byte[100_000], TimeSpan.FromSeconds(3)), ct);
         Assert.Equal(HttpStatusCode.GatewayTimeout, stalled.StatusCode);
 
         var longer = await http.GetAsync("/slow-but-long", ct);
         Assert.Equal(HttpStatusCode.OK, longer.StatusCode);
         await app.StopAsync(ct);
-    }
-}
-
-/// <summary>An upload that sends its first bytes, then stalls (a slow or stuck client) before the rest.</summary>
-public sealed class StalledUpload : HttpContent
-{
-    private readonly byte[] _bytes;
-    private readonly TimeSpan _stall;
-
-    public StalledUpload(byte[] bytes, TimeSpan stall)
-    {
-        _bytes = bytes;
-        _stall = stall;
-        Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("image/jpeg");
-    }
-
-    protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
-    {
-        await stream.WriteAsync(_bytes.AsMemory(0, 1000));
-        await stream.FlushAsync();
-        await Task.Delay(_stall);
-        await stream.WriteAsync(_bytes.AsMemory(1000));
-    }
-
-    protected override bool TryComputeLength(out long length)
-    {
-        length = _bytes.Length;
-        return true;
     }
 }

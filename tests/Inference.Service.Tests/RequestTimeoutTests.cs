@@ -18,7 +18,7 @@ public sealed class RequestTimeoutTests(ShortTimeoutHost host) : IClassFixture<S
         // handler buffers uploads, so a plain client sends this one; HTTP/1.1 clients read the answer only once their
         // upload ends, so the 504 itself is the proof, not the client's clock.
         using var direct = host.Factory.CreateDefaultClient(host.Client.BaseAddress!);
-        var response = await Http.PostAsync(direct, "/api/v1/faces/predictions?format=raw", new StalledContent(Http.TestFacePhoto, TimeSpan.FromSeconds(5)));
+        var response = await Http.PostAsync(direct, "/api/v1/faces/predictions?format=raw", new Heads.Testing.StalledUpload(Http.TestFacePhoto, TimeSpan.FromSeconds(5)));
         var problem = await Http.ProblemAsync(response, 504);
         Assert.Equal("Request timed out", problem.Title);
         Assert.Contains("Heads:RequestTimeouts", problem.Detail);
@@ -41,34 +41,6 @@ public sealed class RequestTimeoutTests(ShortTimeoutHost host) : IClassFixture<S
         var longOnes = endpoints.Where(e => e.Metadata.GetMetadata<RequestTimeoutAttribute>()?.PolicyName == HeadsRequestTimeouts.Long)
             .Select(e => e.RoutePattern.RawText).ToList();
         Assert.Equal(["/api/v1/models/reload"], longOnes);
-    }
-}
-
-/// <summary>An image upload that sends its first bytes, then stalls (a slow or stuck client) before the rest.</summary>
-internal sealed class StalledContent : HttpContent
-{
-    private readonly byte[] _bytes;
-    private readonly TimeSpan _stall;
-
-    public StalledContent(byte[] bytes, TimeSpan stall)
-    {
-        _bytes = bytes;
-        _stall = stall;
-        Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("image/jpeg");
-    }
-
-    protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
-    {
-        await stream.WriteAsync(_bytes.AsMemory(0, 1000));
-        await stream.FlushAsync();
-        await Task.Delay(_stall);
-        await stream.WriteAsync(_bytes.AsMemory(1000));
-    }
-
-    protected override bool TryComputeLength(out long length)
-    {
-        length = _bytes.Length;
-        return true;
     }
 }
 
