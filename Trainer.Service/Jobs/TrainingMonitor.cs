@@ -92,7 +92,10 @@ public sealed class TrainingMonitor : IProgress<TrainingProgress>, IAsyncDisposa
             try
             {
                 await Task.Delay(_options.ProgressInterval, _stop.Token);
-                await FlushAsync(finished: false, _stop.Token);
+                // Not cancelled by StopAsync: a write cut off on this side may still land in storage after the final
+                // flush and leave the job's progress an epoch behind (seen as "Completed, epoch 3 of 4"). StopAsync
+                // waits for it to end instead; the storage client's own timeouts bound that wait.
+                await FlushAsync(finished: false, CancellationToken.None);
                 if (!_cancel.IsCancellationRequested && await _store.IsCancelRequestedAsync(_jobId, _stop.Token))
                 {
                     CancelledByRequest = true;

@@ -68,13 +68,8 @@ public sealed class InferenceServer(Workspace workspace) : IAsyncLifetime
         await models.GetBlobClient(prefix + ModelJobLayout.ManifestBlob(jobId)).UploadAsync(new BinaryData(Encoding.UTF8.GetBytes(job.ToJsonString())), overwrite: true, ct);
     }
 
-    /// <summary>A loopback port nothing listens on (bound, then released).</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    /// <summary>A loopback port nothing listens on, below the ephemeral range (see <see cref="Heads.Testing.RealInfrastructure.FreePort"/>).</summary>
+    public static int FreePort() => Heads.Testing.RealInfrastructure.FreePort();
 
     public async ValueTask DisposeAsync()
     {
