@@ -188,7 +188,7 @@ public sealed class DatasetStore(HeadsBlobContainers containers, IOptions<Datase
     internal static BinaryData Serialize(BuildProgress progress) =>
         new(JsonSerializer.SerializeToUtf8Bytes(progress, HeadSampleStore.JsonOptions));
 
-    private async Task<(BuildProgress Progress, ETag ETag)?> ReadProgressAsync(string datasetId, CancellationToken ct)
+    internal async Task<(BuildProgress Progress, ETag ETag)?> ReadProgressAsync(string datasetId, CancellationToken ct)
     {
         try
         {
@@ -256,18 +256,31 @@ public sealed class BuildClaim
 
     private async Task WriteAsync(BuildProgress progress, CancellationToken ct)
     {
-        try
+        for (int tries = 1; ; tries++)
         {
-            var response = await _blob.UploadAsync(DatasetStore.Serialize(progress), new BlobUploadOptions
+            try
             {
-                HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
-                Conditions = new BlobRequestConditions { IfMatch = _etag },
-            }, ct);
-            _etag = response.Value.ETag;
-        }
-        catch (RequestFailedException e) when (e.Status is 412 or 404)
-        {
-            throw new BuildClaimLostException(progress.DatasetId);
+                var response = await _blob.UploadAsync(DatasetStore.Serialize(progress), new BlobUploadOptions
+                {
+                    HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
+                    Conditions = new BlobRequestConditions { IfMatch = _etag },
+                }, ct);
+                _etag = response.Value.ETag;
+                return;
+            }
+            catch (RequestFailedException e) when (e.Status == 412 && tries == 1)
+            {
+                // Across a storage restart a write can land while its answer is lost; the client's retry then meets the
+                // ETag that write made. Still this attempt's claim: carry on from the stored ETag.
+                if (await _store.ReadProgressAsync(progress.DatasetId, ct) is not { } held
+                    || held.Progress.Attempt != Attempt || held.Progress.State != DatasetState.Building)
+                    throw new BuildClaimLostException(progress.DatasetId);
+                _etag = held.ETag;
+            }
+            catch (RequestFailedException e) when (e.Status is 412 or 404)
+            {
+                throw new BuildClaimLostException(progress.DatasetId);
+            }
         }
     }
 }
