@@ -61,7 +61,7 @@ public static class HeadsNetSampler
         // Scalars held for the whole call: an implicit temporary Scalar can be finalised by the GC while native code
         // still reads it (the inference service saw HTTP 500s under load from exactly that).
         using Scalar headSeed = seed, pointCount = count, scale = 255f, zero = 0f;
-        using var hidden = precision == HeadsNetPrecision.BFloat16 ? HalfWidthLayers.Of(model.Network) : null;
+        using var hidden = precision == HeadsNetPrecision.BFloat16 ? new HalfWidthLayers(model.Network) : null;
         for (int start = 0; start < count; start += blockRows)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -93,7 +93,7 @@ public static class HeadsNetSampler
         private readonly Tensor[] _weights;
         private readonly Tensor[] _biases;
 
-        private HalfWidthLayers(DenseNetwork network)
+        public HalfWidthLayers(DenseNetwork network)
         {
             _network = network;
             int hidden = network.LayerCount - 2;
@@ -106,8 +106,6 @@ public static class HeadsNetSampler
                 _biases[i] = network.Bias(i + 1).to(ScalarType.BFloat16).DetachFromDisposeScope();
             }
         }
-
-        public static HalfWidthLayers Of(DenseNetwork network) => new(network);
 
         public Tensor Forward(Tensor input)
         {

@@ -75,8 +75,9 @@ public sealed class FaceNet2Model : IVolumePredictor, IDisposable
 
     public byte[] PredictVolumes(ReadOnlySpan<byte> faces)
     {
-        using var scope = NewDisposeScope();
-        return VolumePostProcessing.ToByteArray(Forward(VolumePostProcessing.Scale(faces, VolumePostProcessing.FacePixels)));
+        var volumes = new byte[faces.Length / VolumePostProcessing.FacePixels * VolumePostProcessing.VolumeVoxels];
+        PredictVolumes(faces, volumes);
+        return volumes;
     }
 
     public void PredictVolumes(ReadOnlySpan<byte> faces, Span<byte> volumes)

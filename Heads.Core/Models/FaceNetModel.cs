@@ -31,9 +31,9 @@ public sealed class FaceNetModel : IVolumePredictor, IDisposable
 
     public byte[] PredictVolumes(ReadOnlySpan<byte> faces)
     {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        return VolumePostProcessing.ToByteArray(Network.forward(VolumePostProcessing.Scale(faces, VolumePostProcessing.FacePixels)));
+        var volumes = new byte[faces.Length / VolumePostProcessing.FacePixels * VolumePostProcessing.VolumeVoxels];
+        PredictVolumes(faces, volumes);
+        return volumes;
     }
 
     public void PredictVolumes(ReadOnlySpan<byte> faces, Span<byte> volumes)

@@ -100,8 +100,7 @@ public static class HeadsApi
     {
         if (csv)
         {
-            var cloud = new Heads.Core.Models.HeadPointCloud(positions.ToArray(), colors.ToArray());
-            await VolumeFormats.Send(response, VolumeFormats.Csv + "; charset=utf-8; header=absent", VolumeFormats.PointCloudCsv(cloud), ct);
+            await VolumeFormats.Send(response, VolumeFormats.Csv + "; charset=utf-8; header=absent", VolumeFormats.PointCloudCsv(positions.Span, colors.Span), ct);
             return;
         }
         // 15 bytes a point (float x, y, z; uchar r, g, b) after a header of a few hundred bytes.

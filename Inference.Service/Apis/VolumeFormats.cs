@@ -161,13 +161,15 @@ public static class VolumeFormats
     }
 
     /// <summary>A point cloud as CSV: one <c>x,y,z,r,g,b</c> line per point, floats in shortest round-trip form.</summary>
-    public static ReadOnlyMemory<byte> PointCloudCsv(HeadPointCloud cloud)
+    public static ReadOnlyMemory<byte> PointCloudCsv(HeadPointCloud cloud) => PointCloudCsv(cloud.Positions, cloud.Colors);
+
+    /// <summary>The same from positions (x, y, z a point) and colours (r, g, b a point).</summary>
+    public static ReadOnlyMemory<byte> PointCloudCsv(ReadOnlySpan<float> p, ReadOnlySpan<byte> c)
     {
-        var text = new byte[cloud.Count * 80];
+        int count = p.Length / 3;
+        var text = new byte[count * 80];
         int at = 0;
-        var p = cloud.Positions;
-        var c = cloud.Colors;
-        for (int i = 0; i < cloud.Count; i++)
+        for (int i = 0; i < count; i++)
         {
             for (int k = 0; k < 3; k++)
             {
