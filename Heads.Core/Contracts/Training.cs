@@ -25,6 +25,8 @@ public sealed record StartTraining
     public int? ShardSize { get; init; }
     /// <summary>FaceNet2: skip voxels whose target is constant over the training set.</summary>
     public bool PruneConstantVoxels { get; init; } = true;
+    /// <summary>HeadsNet: the input encoding, "SphereFourier" (the default) or "Original" (the original's two raw inputs).</summary>
+    public string? Encoding { get; init; }
 }
 
 /// <summary>Command: train FaceNet2 voxels [FirstVoxel, FirstVoxel + VoxelCount) of a job; any replica may take it.</summary>

@@ -19,7 +19,8 @@ public enum HeadsNetPrecision
 }
 
 /// <summary>
-/// Samples a HeadsNet head in blocks of rows. The inputs are exactly <see cref="HeadsNetModel.Sample"/>'s (seed, i / count),
+/// Samples a HeadsNet head in blocks of rows. The inputs are exactly <see cref="HeadsNetModel.Sample"/>'s (the model's
+/// <see cref="HeadsNetEncoding.SamplingFeatures"/>: Original (seed, i / count), SphereFourier Fibonacci-sphere directions),
 /// but a block's activations are freed before the next one starts, so a million-point head needs tens of megabytes
 /// instead of the gigabytes one [count, 384] pass keeps alive, and a cancelled request stops between blocks.
 /// </summary>
@@ -60,16 +61,15 @@ public static class HeadsNetSampler
         using var inference = inference_mode();
         // Scalars held for the whole call: an implicit temporary Scalar can be finalised by the GC while native code
         // still reads it (the inference service saw HTTP 500s under load from exactly that).
-        using Scalar headSeed = seed, pointCount = count, scale = 255f, zero = 0f;
+        using Scalar scale = 255f, zero = 0f;
+        var encoding = model.Encoding;
         using var hidden = precision == HeadsNetPrecision.BFloat16 ? new HalfWidthLayers(model.Network) : null;
         for (int start = 0; start < count; start += blockRows)
         {
             cancellationToken.ThrowIfCancellationRequested();
             int rows = Math.Min(blockRows, count - start);
             using var scope = NewDisposeScope();
-            using Scalar first = start, end = start + rows;
-            var index = arange(first, end, ScalarType.Float32).div_(pointCount);
-            var inputs = stack([full(rows, headSeed, ScalarType.Float32), index], 1);
+            var inputs = encoding.SamplingFeatures(seed, start, rows, count);
             var output = hidden is null ? model.Network.forward(inputs) : hidden.Forward(inputs);
             output.narrow(1, 0, 3).contiguous().data<float>().CopyTo(positions.Slice(start * 3, rows * 3));
             output.narrow(1, 3, 3).mul(scale).round_().clamp_(zero, scale).to(ScalarType.Byte).contiguous().data<byte>().CopyTo(colors.Slice(start * 3, rows * 3));
@@ -112,7 +112,7 @@ public static class HeadsNetSampler
             int last = _network.LayerCount - 1;
             if (last == 0) return _network.forward(input);
             var activation = _network.Architecture.Activation;
-            // The 2-input first layer and the 6-output last one cost nothing: they stay float32.
+            // The narrow first layer (2 or a few dozen inputs) and the 6-output last one cost little: they stay float32.
             var x = activation.Apply(nn.functional.linear(input, _network.Weight(0), _network.Bias(0))).to(ScalarType.BFloat16);
             for (int i = 0; i < _weights.Length; i++) x = activation.Apply(nn.functional.linear(x, _weights[i], _biases[i]));
             return nn.functional.linear(x.to(ScalarType.Float32), _network.Weight(last), _network.Bias(last));

@@ -39,6 +39,8 @@ public sealed record ModelManifest
     public string? DatasetId { get; init; }
     public int TrainingSamples { get; init; }
     public VoxelRange? Voxels { get; init; }
+    /// <summary>HeadsNet: how (seed, sphere coordinate) becomes the network's inputs; null (every model stored before it existed) is Original.</summary>
+    public HeadsNetEncoding? Encoding { get; init; }
     /// <summary>Mean training loss of each epoch (for a shard, averaged over its trained voxels).</summary>
     public IReadOnlyList<double> EpochLosses { get; init; } = [];
     /// <summary>Lower-case hex SHA-256 of the weights file; empty until saved.</summary>
@@ -94,6 +96,14 @@ public sealed record ModelManifest
         catch (ArgumentException e)
         {
             throw new ModelFormatException($"The model manifest's architecture is invalid: {e.Message}", e);
+        }
+        try
+        {
+            manifest.Encoding?.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new ModelFormatException($"The model manifest's HeadsNet encoding is invalid: {e.Message}", e);
         }
         return manifest;
     }

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 
 namespace Heads.Core.Training;
 
-/// <summary>Trains HeadsNet: (head seed, point index / count) → x, y, z, r, g, b.</summary>
+/// <summary>Trains HeadsNet: (head seed, sphere coordinate), through the options' encoding, → x, y, z, r, g, b.</summary>
 public static class HeadsNetTrainer
 {
     public static HeadsNetModel Train(HeadsNetTrainingSet set, HeadsNetOptions? options = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -21,7 +21,7 @@ public static class HeadsNetTrainer
             IReadOnlyList<double> losses;
             using (var scope = NewDisposeScope())
             {
-                var x = tensor(set.Inputs.AsSpan(0, n * 2).ToArray(), [n, 2]);
+                var x = options.Encoding.Features(set.Inputs.AsSpan(0, n * 2));
                 var y = tensor(set.Targets.AsSpan(0, n * 6).ToArray(), [n, 6]);
                 losses = DenseTrainingLoop.Run(network, x, y, options.Optimizer, options.BatchSize, options.Epochs, options.Seed, options.Threads, progress, cancellationToken);
             }
@@ -29,6 +29,7 @@ public static class HeadsNetTrainer
             {
                 Kind = ModelKind.HeadsNet,
                 Architecture = options.Architecture,
+                Encoding = options.Encoding,
                 HyperParameters = JsonSerializer.SerializeToNode(options, ModelManifest.JsonOptions) as JsonObject,
                 DatasetId = set.Id,
                 TrainingSamples = n,

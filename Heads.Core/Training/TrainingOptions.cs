@@ -10,10 +10,26 @@ namespace Heads.Core.Training;
 /// <param name="VoxelsTotal">FaceNet2: voxels in the shard; 0 for other models.</param>
 public sealed record TrainingProgress(int Epoch, int Epochs, double Loss, double SamplesPerSecond, int VoxelsDone, int VoxelsTotal, TimeSpan Elapsed);
 
-/// <summary>HeadsNet training: 2 → 384 ×4 selu → 6; Adam 1e-3, MSE, batch 256, 3 epochs.</summary>
+/// <summary>
+/// HeadsNet training: Adam 1e-3, MSE, batch 256, the encoding's inputs → 384 ×4 selu → 6. The default encoding is
+/// <see cref="HeadsNetEncoding.SphereFourier"/>; <see cref="Original"/> is the original exactly (2 inputs, 3 epochs).
+/// </summary>
 public sealed record HeadsNetOptions
 {
-    public DenseArchitecture Architecture { get; init; } = DenseArchitecture.HeadsNet;
+    /// <summary>The original: (seed, index / 10242) → 384 ×4 selu → 6; Adam 1e-3, MSE, batch 256, 3 epochs.</summary>
+    public static HeadsNetOptions Original { get; } = new() { Encoding = HeadsNetEncoding.Original, Epochs = 3 };
+
+    private readonly DenseArchitecture? _architecture;
+
+    public HeadsNetEncoding Encoding { get; init; } = HeadsNetEncoding.SphereFourier;
+
+    /// <summary>Unless set, the original's hidden layers with as many inputs as the encoding has features.</summary>
+    public DenseArchitecture Architecture
+    {
+        get => _architecture ?? DenseArchitecture.HeadsNet with { Inputs = Encoding?.Width ?? DenseArchitecture.HeadsNet.Inputs };
+        init => _architecture = value;
+    }
+
     public OptimizerOptions Optimizer { get; init; } = new();
     public int BatchSize { get; init; } = 256;
     public int Epochs { get; init; } = 3;
@@ -25,10 +41,12 @@ public sealed record HeadsNetOptions
 
     internal void Validate()
     {
+        ArgumentNullException.ThrowIfNull(Encoding);
+        Encoding.Validate();
         ArgumentNullException.ThrowIfNull(Architecture);
         Architecture.Validate();
-        if (Architecture.Inputs != 2 || Architecture.Outputs != 6)
-            throw new ArgumentException($"HeadsNet maps 2 inputs to 6 outputs, not {Architecture}.", nameof(Architecture));
+        if (Architecture.Inputs != Encoding.Width || Architecture.Outputs != 6)
+            throw new ArgumentException($"A {Encoding.Kind} HeadsNet maps {Encoding.Width} inputs to 6 outputs, not {Architecture}.", nameof(Architecture));
         TrainingChecks.Common(Optimizer, BatchSize, Epochs, SampleLimit);
     }
 }

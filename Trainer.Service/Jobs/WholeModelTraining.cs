@@ -22,9 +22,6 @@ public sealed class WholeModelTraining(
     IOptions<TrainerOptions> options,
     ILogger<WholeModelTraining> logger)
 {
-    /// <summary>Points compared per head for HeadsNet's Chamfer distance (the training heads have ~10k; more adds time, not information).</summary>
-    private const int ChamferPoints = 4096;
-
     public async Task RunAsync(TrainingJob job, IPublishEndpoint bus, CancellationToken ct)
     {
         if (await models.ReadManifestAsync(job.JobId, ct) is { } committed)
@@ -93,14 +90,14 @@ public sealed class WholeModelTraining(
             }
 
             QualityReport? quality = null;
-            PointCloudQuality? pointCloud = null;
+            HeadsNetQualityReport? pointCloud = null;
             if (network is FaceNetModel faceNet && data is FaceNetData f && f.HeldOut.Count > 0)
             {
                 var trainUsed = TrainingJobOptions.FaceNet(job.Request, threads).SampleLimit is int limit ? f.Train.Take(limit) : f.Train;
                 quality = await TrainingThread.RunAsync(() => FaceNetEvaluation.Evaluate(faceNet, trainUsed, f.HeldOut), ct);
             }
             if (network is HeadsNetModel headsNet && data is HeadsNetData h)
-                pointCloud = await TrainingThread.RunAsync(() => Chamfer(headsNet, h), ct);
+                pointCloud = await TrainingThread.RunAsync(() => HeadsNetEvaluation.Evaluate(headsNet, h.Train, cancellationToken: ct), ct);
 
             var engineOptions = data is HeadsNetData
                 ? JsonSerializer.SerializeToNode(TrainingJobOptions.HeadsNet(job.Request, threads), ModelManifest.JsonOptions)
@@ -133,51 +130,5 @@ public sealed class WholeModelTraining(
                 manifest.EpochLosses.Count > 0 ? manifest.EpochLosses[^1] : double.NaN);
             await outcomes.CompleteAsync(manifest, bus, ct);
         }
-    }
-
-    /// <summary>A generated head against the training head of the same seed (and the first held-out head, if any).</summary>
-    private static PointCloudQuality Chamfer(HeadsNetModel model, HeadsNetData data)
-    {
-        var (trainSeed, trainPoints) = FirstHead(data.Train);
-        double trainChamfer = PointCloudDistance.Chamfer(model.Sample(trainSeed, ChamferPoints).Positions, Thin(trainPoints));
-        double? heldOutChamfer = null;
-        float? heldOutSeed = null;
-        if (data.HeldOut.Count > 0)
-        {
-            var (seed, points) = FirstHead(data.HeldOut);
-            heldOutSeed = seed;
-            heldOutChamfer = PointCloudDistance.Chamfer(model.Sample(seed, ChamferPoints).Positions, Thin(points));
-        }
-        return new PointCloudQuality(trainChamfer, trainSeed, ChamferPoints, heldOutChamfer, heldOutSeed);
-    }
-
-    /// <summary>The x, y, z of the leading rows that share the first row's head seed.</summary>
-    private static (float Seed, float[] Xyz) FirstHead(HeadsNetTrainingSet set)
-    {
-        float seed = set.Inputs[0];
-        int rows = 0;
-        while (rows < set.Count && set.Inputs[rows * 2] == seed) rows++;
-        var xyz = new float[rows * 3];
-        for (int r = 0; r < rows; r++)
-        {
-            xyz[r * 3] = set.Targets[r * 6];
-            xyz[r * 3 + 1] = set.Targets[r * 6 + 1];
-            xyz[r * 3 + 2] = set.Targets[r * 6 + 2];
-        }
-        return (seed, xyz);
-    }
-
-    /// <summary>Every k-th point so that at most <see cref="ChamferPoints"/> remain, spread over the whole head.</summary>
-    private static float[] Thin(float[] xyz)
-    {
-        int n = xyz.Length / 3;
-        if (n <= ChamferPoints) return xyz;
-        var thinned = new float[ChamferPoints * 3];
-        for (int i = 0; i < ChamferPoints; i++)
-        {
-            int src = (int)((long)i * n / ChamferPoints);
-            Array.Copy(xyz, src * 3, thinned, i * 3, 3);
-        }
-        return thinned;
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Heads.Core.Contracts;
 using Heads.Core.Models;
 
@@ -21,9 +22,6 @@ public sealed record TrainedShard
     public required string WeightsSha256 { get; init; }
     public required long WeightsBytes { get; init; }
 }
-
-/// <summary>How close HeadsNet's generated heads are to the point clouds they were trained on (symmetric Chamfer distance).</summary>
-public sealed record PointCloudQuality(double TrainingHeadChamfer, float TrainingHeadSeed, int Points, double? HeldOutHeadChamfer, float? HeldOutHeadSeed);
 
 /// <summary>
 /// models/{job}/manifest.json: the trained model of a job, written once with a conditional create (the job's commit). A
@@ -51,7 +49,9 @@ public sealed record TrainingJobManifest
     public int ShardSize { get; init; }
     public int PrunedVoxels { get; init; }
     public QualityReport? Quality { get; init; }
-    public PointCloudQuality? PointCloud { get; init; }
+    /// <summary>HeadsNet: its training heads and mid-seeds against the bar (<see cref="HeadsNetEvaluation"/>).</summary>
+    [JsonConverter(typeof(HeadsNetQualityReportJsonConverter))]
+    public HeadsNetQualityReport? PointCloud { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }
 
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, ModelManifest.JsonOptions);

@@ -24,6 +24,8 @@ public static class TrainingJobOptions
         }
         if (command.ShardSize is not null && command.Model != TrainingModel.FaceNet2)
             throw new ArgumentException($"shardSize applies to FaceNet2 only, not {command.Model}.");
+        if (command.Encoding is not null && command.Model != TrainingModel.HeadsNet)
+            throw new ArgumentException($"encoding applies to HeadsNet only, not {command.Model}.");
     }
 
     public static DatasetKind DatasetKindFor(TrainingModel model) => model == TrainingModel.HeadsNet ? DatasetKind.HeadsNet : DatasetKind.FaceNet;
@@ -31,7 +33,7 @@ public static class TrainingJobOptions
     public static HeadsNetOptions HeadsNet(StartTraining command, int threads)
     {
         Expect(command, TrainingModel.HeadsNet);
-        var defaults = new HeadsNetOptions();
+        var defaults = Encoding(command) is { Kind: Models.HeadsNetEncodingKind.Original } ? HeadsNetOptions.Original : new HeadsNetOptions();
         var options = defaults with
         {
             Optimizer = Optimizer(command, defaults.Optimizer),
@@ -87,6 +89,21 @@ public static class TrainingJobOptions
         };
         Check(options.Validate);
         return options;
+    }
+
+    /// <summary>The command's HeadsNet encoding (the default when unset); an unknown name throws, listing the allowed ones.</summary>
+    public static Models.HeadsNetEncoding Encoding(StartTraining command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        if (command.Encoding is null) return new HeadsNetOptions().Encoding;
+        try
+        {
+            return Models.HeadsNetEncoding.Named(command.Encoding);
+        }
+        catch (ArgumentException)
+        {
+            throw new ArgumentException($"Unknown encoding '{command.Encoding}'; use one of {string.Join(", ", Models.HeadsNetEncoding.Names)}.");
+        }
     }
 
     public static int ShardSize(StartTraining command)

@@ -24,12 +24,14 @@ public static class TrainCommand
         var seed = new Option<int?>("--seed") { Description = "Weight initialisation and shuffling seed." };
         var shardSize = new Option<int?>("--shard-size") { Description = "FaceNet2: voxels per shard." };
         var noPrune = new Option<bool>("--no-prune") { Description = "FaceNet2: train constant voxels too." };
+        var encoding = new Option<string?>("--encoding") { Description = "HeadsNet: input encoding, SphereFourier (default) or Original (the original's two raw inputs)." };
+        encoding.AcceptOnlyFromAmong("SphereFourier", "Original");
         var noWait = new Option<bool>("--no-wait") { Description = "Return once queued." };
         var interval = ScrapeCommand.Interval();
         var server = Server();
         var command = new Command("train", "Starts a training job (POST /api/v1/training-jobs) and prints its progress until it completes. Subcommands: status, cancel.")
         {
-            model, dataset, latest, epochs, batch, rate, samples, optimizer, seed, shardSize, noPrune, noWait, interval, server,
+            model, dataset, latest, epochs, batch, rate, samples, optimizer, seed, shardSize, noPrune, encoding, noWait, interval, server,
         };
         CommonOptions.OneOf(command, dataset, latest);
         command.Validators.Add(result =>
@@ -51,7 +53,7 @@ public static class TrainCommand
                     model = result.GetValue(model), datasetId = result.GetValue(dataset), epochs = result.GetValue(epochs),
                     batchSize = result.GetValue(batch), learningRate = result.GetValue(rate), sampleLimit = result.GetValue(samples),
                     optimizer = result.GetValue(optimizer), seed = result.GetValue(seed), shardSize = result.GetValue(shardSize),
-                    pruneConstantVoxels = !result.GetValue(noPrune),
+                    pruneConstantVoxels = !result.GetValue(noPrune), encoding = result.GetValue(encoding),
                 }, ct);
             }
             var id = Progress.Text(body, "jobId") ?? throw new InputException("the trainer answered without a jobId.");
