@@ -9,7 +9,8 @@ internal static class DenseTrainingLoop
 {
     /// <returns>The mean loss of each epoch.</returns>
     public static IReadOnlyList<double> Run(DenseNetwork network, Tensor inputs, Tensor targets, OptimizerOptions optimizerOptions,
-        int batchSize, int epochs, int seed, int threads, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+        int batchSize, int epochs, int seed, int threads, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken,
+        Func<double, double>? learningRateScale = null)
     {
         int n = (int)inputs.shape[0];
         var batches = BatchSchedule.Create(n, batchSize, epochs, seed);
@@ -22,6 +23,7 @@ internal static class DenseTrainingLoop
         for (int s = 0; s < batches.Count; s++)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (learningRateScale is not null) optimizer.LearningRateScale = learningRateScale((double)s / batches.Count);
             using (var scope = NewDisposeScope())
             {
                 var index = tensor(batches[s].Select(i => (long)i).ToArray());

@@ -16,7 +16,7 @@ public static class HeadsNetEvaluation
     public const int DefaultReferencePoints = 8192;
     /// <summary>Heads (and mid-seeds) evaluated at most; a larger set is sampled evenly over its sorted seeds.</summary>
     public const int DefaultMaxHeads = 40;
-    private const int ChunkRows = 2048;
+    private const int ChunkRows = 1024;
 
     public static HeadsNetQualityReport Evaluate(HeadsNetModel model, HeadsNetTrainingSet train, int generatedPoints = DefaultGeneratedPoints,
         int referencePoints = DefaultReferencePoints, int maxHeads = DefaultMaxHeads, CancellationToken cancellationToken = default)

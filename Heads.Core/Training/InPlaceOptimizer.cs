@@ -36,6 +36,13 @@ public sealed unsafe class InPlaceOptimizer : IDisposable
 
     public OptimizerOptions Options => schedule.Options;
 
+    /// <summary>Multiplies the options' learning rate from the next step on (1 by default).</summary>
+    public double LearningRateScale
+    {
+        get => schedule.LearningRateScale;
+        set => schedule.LearningRateScale = value > 0 && double.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "A learning-rate scale must be positive.");
+    }
+
     /// <summary>Number of steps taken.</summary>
     public long StepCount => schedule.Step;
 

@@ -142,10 +142,13 @@ internal sealed class UpdateSchedule(OptimizerOptions options)
 
     public long Step { get; private set; }
 
+    /// <summary>Multiplies the learning rate from the next step on (a schedule); exactly 1 leaves every coefficient as the options give it.</summary>
+    public double LearningRateScale { get; set; } = 1;
+
     public StepCoefficients Next()
     {
         Step++;
-        var o = Options;
+        var o = Options with { LearningRate = Options.LearningRate * LearningRateScale };
         double t = Step;
         double bc1 = 1 - Math.Pow(o.Beta1, t), bc2 = 1 - Math.Pow(o.Beta2, t);
         float eps = (float)o.Epsilon;

@@ -26,9 +26,8 @@ public class HeadsNetTests
     }
 
     /// <summary>The original encoding (2 inputs) on a tiny network: these tests pin the original's behaviour.</summary>
-    internal static HeadsNetOptions Tiny(int epochs = 3) => new()
+    internal static HeadsNetOptions Tiny(int epochs = 3) => HeadsNetOptions.Original with
     {
-        Encoding = HeadsNetEncoding.Original,
         Architecture = DenseArchitecture.HeadsNet with { HiddenLayers = 2, Units = 32 },
         BatchSize = 16,
         Epochs = epochs,
