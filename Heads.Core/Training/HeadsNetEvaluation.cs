@@ -1,6 +1,4 @@
 using Heads.Core.Models;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Heads.Core.Training;
 
@@ -16,7 +14,6 @@ public static class HeadsNetEvaluation
     public const int DefaultReferencePoints = 8192;
     /// <summary>Heads (and mid-seeds) evaluated at most; a larger set is sampled evenly over its sorted seeds.</summary>
     public const int DefaultMaxHeads = 40;
-    private const int ChunkRows = 1024;
 
     public static HeadsNetQualityReport Evaluate(HeadsNetModel model, HeadsNetTrainingSet train, int generatedPoints = DefaultGeneratedPoints,
         int referencePoints = DefaultReferencePoints, int maxHeads = DefaultMaxHeads, CancellationToken cancellationToken = default)
@@ -104,30 +101,28 @@ public static class HeadsNetEvaluation
             throw new ArgumentException("Both clouds need at least one point, with one colour per point.");
         if (!(reference.Extent > 0 && double.IsFinite(reference.Extent)))
             throw new ArgumentOutOfRangeException(nameof(reference), reference.Extent, "The reference head's extent must be a positive number.");
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
         int g = generated.Count, r = reference.Positions.Length / 3;
-        var gen = tensor(generated.Positions, [g, 3]);
-        var genColors = tensor(generated.Colors, [g, 3]).to(ScalarType.Float32);
-        var refs = tensor(reference.Positions, [r, 3]);
-        using Scalar scale = 255f, extent = reference.Extent, radius = HeadsNetQualityReport.CoverageRadius, infinity = float.PositiveInfinity;
-        var refColors = tensor(reference.Colors, [r, 3]).mul(scale);
-        var refNearest = full(r, infinity, ScalarType.Float32);
+        // Exact nearest neighbours from uniform grids: a full distance matrix per head (torch.cdist) cost ~1 s of a core.
+        var toReference = new PointGrid(reference.Positions);
+        var toGenerated = new PointGrid(generated.Positions);
+        var gp = generated.Positions;
         double genSum = 0, colorSum = 0;
-        for (int start = 0; start < g; start += ChunkRows)
+        for (int i = 0; i < g; i++)
         {
-            using var chunkScope = NewDisposeScope();
-            int rows = Math.Min(ChunkRows, g - start);
-            var d = cdist(gen.narrow(0, start, rows), refs);
-            var (nearest, index) = d.min(1);
-            genSum += nearest.sum(ScalarType.Float64).item<double>();
-            colorSum += genColors.narrow(0, start, rows).sub(refColors.index_select(0, index)).abs_().sum(ScalarType.Float64).item<double>();
-            refNearest.copy_(minimum(refNearest, d.min(0).values));
+            var (nearest, squared) = toReference.Nearest(gp[i * 3], gp[i * 3 + 1], gp[i * 3 + 2]);
+            genSum += Math.Sqrt(squared);
+            for (int c = 0; c < 3; c++) colorSum += Math.Abs(generated.Colors[i * 3 + c] - reference.Colors[nearest * 3 + c] * 255.0);
         }
-        var refScaled = refNearest.div(extent);
-        double refMean = refScaled.to(ScalarType.Float64).mean().item<double>();
-        double coverage = refScaled.le(radius).sum(ScalarType.Float64).item<double>() / r;
-        return new CloudMatch((genSum / g / reference.Extent + refMean) / 2, coverage, colorSum / (3.0 * g));
+        var rp = reference.Positions;
+        double refSum = 0, radius = HeadsNetQualityReport.CoverageRadius * reference.Extent;
+        int covered = 0;
+        for (int i = 0; i < r; i++)
+        {
+            double d = Math.Sqrt(toGenerated.Nearest(rp[i * 3], rp[i * 3 + 1], rp[i * 3 + 2]).SquaredDistance);
+            refSum += d;
+            if (d <= radius) covered++;
+        }
+        return new CloudMatch((genSum / g + refSum / r) / reference.Extent / 2, (double)covered / r, colorSum / (3.0 * g));
     }
 
     /// <summary>The rows of each head, by seed (rows of one head need not be contiguous).</summary>

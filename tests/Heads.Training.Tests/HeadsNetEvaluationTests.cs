@@ -27,6 +27,41 @@ public class HeadsNetEvaluationTests
     }
 
     [Fact]
+    public void TheGridFindsTheSameNearestPointsAsAFullScan()
+    {
+        var rng = new Random(7);
+        // A sphere shell (a surface, like a head) and queries near it, inside it and far outside it.
+        var cloud = new float[3000 * 3];
+        for (int i = 0; i < 3000; i++)
+        {
+            double z = rng.NextDouble() * 2 - 1, phi = rng.NextDouble() * 2 * Math.PI, s = Math.Sqrt(1 - z * z);
+            (cloud[i * 3], cloud[i * 3 + 1], cloud[i * 3 + 2]) = ((float)(s * Math.Cos(phi)), (float)(s * Math.Sin(phi)), (float)z);
+        }
+        var grid = new PointGrid(cloud);
+        for (int q = 0; q < 2000; q++)
+        {
+            float scale = q % 4 == 3 ? 6f : 1.3f;
+            float x = (float)(rng.NextDouble() * 2 - 1) * scale, y = (float)(rng.NextDouble() * 2 - 1) * scale, z = (float)(rng.NextDouble() * 2 - 1) * scale;
+            float best = float.MaxValue;
+            for (int i = 0; i < 3000; i++)
+            {
+                float dx = cloud[i * 3] - x, dy = cloud[i * 3 + 1] - y, dz = cloud[i * 3 + 2] - z;
+                best = Math.Min(best, dx * dx + dy * dy + dz * dz);
+            }
+            var (index, squared) = grid.Nearest(x, y, z);
+            Assert.Equal(best, squared);
+            float ex = cloud[index * 3] - x, ey = cloud[index * 3 + 1] - y, ez = cloud[index * 3 + 2] - z;
+            Assert.Equal(squared, ex * ex + ey * ey + ez * ez);
+        }
+        // The Chamfer of a comparison is torch's (sum of both mean distances) halved, over the extent.
+        var generated = cloud.Select((v, i) => v * 0.9f + (i % 3 == 0 ? 0.05f : 0)).Take(1500 * 3).ToArray();
+        var colors = new float[cloud.Length];
+        var reference = new HeadsNetEvaluation.ReferenceHead(cloud, colors, 2);
+        double chamfer = HeadsNetEvaluation.Compare(new HeadPointCloud(generated, new byte[generated.Length]), reference).Chamfer;
+        Assert.Equal(PointCloudDistance.Chamfer(generated, cloud) / 2 / 2, chamfer, 5);
+    }
+
+    [Fact]
     public void ThinningKeepsAnEvenShareAndTheWholeHeadsExtent()
     {
         var inputs = new float[100 * 2];
