@@ -83,15 +83,18 @@ public sealed class BusJobTests(RealInfrastructure infrastructure) : IAsyncLifet
         Assert.Equal((ModelKind.HeadsNet, 1800), (manifest.Weights!.Kind, manifest.TrainingSamples));
         Assert.Equal(4, manifest.EpochLosses.Count);
         Assert.Null(manifest.Quality);
+        Assert.Equal(HeadsNetEncodingKind.SphereFourier, manifest.Weights.Encoding!.Kind);
         var cloud = manifest.PointCloud!;
-        Assert.True(cloud.TrainingHeadChamfer is > 0 and < 10, $"Chamfer {cloud.TrainingHeadChamfer}");
-        Assert.NotNull(cloud.HeldOutHeadChamfer);
-        Assert.Equal(1 / 8f, cloud.TrainingHeadSeed);
+        Assert.Equal((3, 3, 2), (cloud.TrainingHeads, cloud.Heads.Count, cloud.MidSeeds.Count));
+        Assert.True(cloud.MedianChamfer is > 0 and < 10, $"Chamfer {cloud.MedianChamfer}");
+        Assert.True(cloud.MedianCoverage is >= 0 and <= 1, $"coverage {cloud.MedianCoverage}");
+        Assert.Equal(cloud.MeetsBar, cloud.Reason is null);
+        Assert.Equal(1 / 8f, cloud.Heads[0].Seed);
 
         // The weights load back and match their manifest's checksum.
         await using var weights = await Storage.Models(infrastructure).GetBlobClient(manifest.WeightsBlob).OpenReadAsync(cancellationToken: ct);
         using var model = HeadsNetModel.Load(weights, manifest.Weights);
-        Assert.Equal(600, model.Sample(cloud.TrainingHeadSeed, 600).Count);
+        Assert.Equal(600, model.Sample(cloud.Heads[0].Seed, 600).Count);
         var status = await _host!.StatusAsync(command.JobId);
         Assert.Equal((TrainingJobState.Completed, 4, 4), (status.State, status.Epoch, status.Epochs));
     }

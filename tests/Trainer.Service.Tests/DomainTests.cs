@@ -69,6 +69,8 @@ public sealed class DomainTests
     [InlineData(TrainingModel.FaceNet2, "shard", "shardSize must be 1..32768")]
     [InlineData(TrainingModel.HeadsNet, "rate", "learningRate must be a positive number")]
     [InlineData(TrainingModel.FaceNet1, "dataset", "not a valid dataset id")]
+    [InlineData(TrainingModel.HeadsNet, "encoding", "Unknown encoding 'fourier'; use one of Original, SphereFourier")]
+    [InlineData(TrainingModel.FaceNet3, "encoding", "encoding applies to HeadsNet only")]
     public void Invalid_hyper_parameters_are_refused_naming_the_field(TrainingModel model, string field, string expected)
     {
         var command = new StartTraining { JobId = Guid.NewGuid(), Model = model, DatasetId = "d" };
@@ -78,6 +80,7 @@ public sealed class DomainTests
             "batch" => command with { BatchSize = 0 },
             "shard" => command with { ShardSize = model == TrainingModel.FaceNet2 ? 40000 : 100 },
             "rate" => command with { LearningRate = -1 },
+            "encoding" => command with { Encoding = "fourier" },
             _ => command with { DatasetId = "Bad/Id" },
         };
         var e = Assert.ThrowsAny<ArgumentException>(() => TrainingJobOptions.Validate(command));

@@ -178,6 +178,7 @@ public sealed class TrainingJobsApiTests(RealInfrastructure infrastructure) : IA
             (new { model = "FaceNet3", datasetId = headsNet, batchSize = 0 }, "Invalid hyper-parameters"),
             (new { model = "FaceNet3", datasetId = headsNet, shardSize = 1024 }, "Invalid hyper-parameters"),
             (new { model = "FaceNet2", datasetId = headsNet, shardSize = 0 }, "Invalid hyper-parameters"),
+            (new { model = "HeadsNet", datasetId = headsNet, encoding = "fourier" }, "Invalid hyper-parameters"),
             (new { model = "FaceNet3", datasetId = headsNet }, "Wrong dataset kind"),
         })
         {
@@ -185,6 +186,12 @@ public sealed class TrainingJobsApiTests(RealInfrastructure infrastructure) : IA
             Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
             Assert.Equal(title, (await response.Content.ReadFromJsonAsync<ProblemDetails>(ct))!.Title);
         }
+        // The HeadsNet encoding reaches the command (the job's request) as given.
+        var (original, queued) = await PostAsync(new { model = "HeadsNet", datasetId = headsNet, epochs = 1, encoding = "Original" });
+        Assert.Equal(HttpStatusCode.Accepted, original.StatusCode);
+        Assert.Equal("Original", queued!.Request.Encoding);
+        var done = await Host.WaitForStateAsync(queued.JobId, TimeSpan.FromSeconds(90), TrainingJobState.Completed, TrainingJobState.Failed);
+        Assert.Equal(TrainingJobState.Completed, done.State);
         Assert.Equal(HttpStatusCode.NotFound, (await Host.Http.GetAsync($"/api/v1/training-jobs/{Guid.NewGuid()}", ct)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await Host.Http.DeleteAsync($"/api/v1/training-jobs/{Guid.NewGuid()}", ct)).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await Host.Http.GetAsync("/api/v1/training-jobs?limit=0", ct)).StatusCode);
