@@ -161,7 +161,7 @@ public sealed class HeadsNetEncoder
     }
 }
 
-/// <summary>Generation-time inputs: a fixed head seed swept over N sphere coordinates i / N.</summary>
+/// <summary>Generation-time inputs of the original encoding (<see cref="Models.HeadsNetEncoding.Original"/>): a fixed head seed swept over N sphere coordinates i / N.</summary>
 public static class HeadsNetSampling
 {
     /// <summary>The original's default point count per sampled head.</summary>

