@@ -11,15 +11,17 @@ namespace Heads.Core.Training;
 public sealed record TrainingProgress(int Epoch, int Epochs, double Loss, double SamplesPerSecond, int VoxelsDone, int VoxelsTotal, TimeSpan Elapsed);
 
 /// <summary>
-/// HeadsNet training: Adam 1e-3, MSE, batch 256, the encoding's inputs → 384 ×4 selu → 6. The default encoding is
-/// <see cref="HeadsNetEncoding.SphereFourier"/>; <see cref="Original"/> is the original exactly (2 inputs, 3 epochs).
+/// HeadsNet training: the encoding's inputs → 384 ×4 selu → 6, MSE, batch 256. The default is
+/// <see cref="HeadsNetEncoding.SphereFourier"/> with Adam 2e-3 decaying to 5 % of it over 10 epochs on merged shared
+/// vertices (the pipeline's 34 synthetic training heads then meet <see cref="HeadsNetQualityReport"/>'s bar in ~130 s of
+/// one core); <see cref="Original"/> is the original exactly (2 inputs, Adam 1e-3, 3 epochs).
 /// </summary>
 public sealed record HeadsNetOptions
 {
     /// <summary>The original: (seed, index / 10242) → 384 ×4 selu → 6; Adam 1e-3, MSE, batch 256, 3 epochs.</summary>
     public static HeadsNetOptions Original { get; } = new()
     {
-        Encoding = HeadsNetEncoding.Original, Epochs = 3, FinalLearningRateFraction = 1, MergeSharedVertices = false,
+        Encoding = HeadsNetEncoding.Original, Optimizer = new OptimizerOptions(), Epochs = 3, FinalLearningRateFraction = 1, MergeSharedVertices = false,
     };
 
     private readonly DenseArchitecture? _architecture;
@@ -33,9 +35,9 @@ public sealed record HeadsNetOptions
         init => _architecture = value;
     }
 
-    public OptimizerOptions Optimizer { get; init; } = new();
+    public OptimizerOptions Optimizer { get; init; } = new() { LearningRate = 2e-3 };
     public int BatchSize { get; init; } = 256;
-    public int Epochs { get; init; } = 3;
+    public int Epochs { get; init; } = 10;
     /// <summary>Train on the first N rows only; null for all.</summary>
     public int? SampleLimit { get; init; }
     public int Seed { get; init; }
