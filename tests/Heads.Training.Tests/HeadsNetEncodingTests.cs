@@ -56,7 +56,7 @@ public class HeadsNetEncodingTests
     {
         var encoding = HeadsNetEncoding.SphereFourier with { DirectionOctaves = 2, SeedOctaves = 3 };
         Assert.Equal(3 + 12 + 6, encoding.Width);
-        Assert.Equal(53, HeadsNetEncoding.SphereFourier.Width);
+        Assert.Equal(49, HeadsNetEncoding.SphereFourier.Width);
         using var scope = NewDisposeScope();
         // Vertex 5 of the icosphere: the coordinate 5 / 10242 as the dataset stores it.
         var f = Floats(encoding.Features([0.25f, 5 / 10242f]));
@@ -83,7 +83,7 @@ public class HeadsNetEncodingTests
         using var scope = NewDisposeScope();
         const int n = 1000;
         var whole = encoding.SamplingFeatures(0.6f, 0, n, n);
-        Assert.Equal([(long)n, 53L], whole.shape);
+        Assert.Equal([(long)n, 49L], whole.shape);
         var directions = whole.narrow(1, 0, 3);
         var lengths = Floats(directions.square().sum(1).sqrt());
         Assert.All(lengths, l => Assert.Equal(1f, l, 5));
@@ -104,11 +104,11 @@ public class HeadsNetEncodingTests
     {
         var options = new HeadsNetOptions();
         Assert.Equal(HeadsNetEncodingKind.SphereFourier, options.Encoding.Kind);
-        Assert.Equal(DenseArchitecture.HeadsNet with { Inputs = 53 }, options.Architecture);
+        Assert.Equal(DenseArchitecture.HeadsNet with { Inputs = 49 }, options.Architecture);
         Assert.Equal(2, (options with { Encoding = HeadsNetEncoding.Original }).Architecture.Inputs);
         var wrong = options with { Architecture = DenseArchitecture.HeadsNet };
         var e = Assert.Throws<ArgumentException>(() => HeadsNetTrainer.Train(HeadsNetTests.Sphere(0.3f, 8), wrong));
-        Assert.Contains("53 inputs", e.Message);
+        Assert.Contains("49 inputs", e.Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => HeadsNetTrainer.Train(HeadsNetTests.Sphere(0.3f, 8),
             options with { Encoding = HeadsNetEncoding.SphereFourier with { SeedOctaves = 0 } }));
     }
