@@ -42,6 +42,7 @@ public sealed class CommandLineTests(Workspace workspace)
     [InlineData("bench", "nonsense")]
     [InlineData("train", "--model", "FaceNet3")]
     [InlineData("train", "--model", "FaceNet9", "--latest")]
+    [InlineData("train", "--model", "HeadsNet", "--dataset", "d1", "--encoding", "Fourier")]
     [InlineData("dataset", "build", "--kind", "Spheres")]
     [InlineData("sample", "--points", "many")]
     public async Task Usage_errors_exit_1(params string[] args)
