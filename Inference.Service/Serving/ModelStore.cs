@@ -5,6 +5,7 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Heads.Core.Contracts;
 using Heads.Core.Models;
+using Heads.Core.Training.Jobs;
 using Microsoft.Extensions.Options;
 
 namespace Inference.Service.Serving;
@@ -84,6 +85,13 @@ public sealed class ModelStore(HeadsBlobContainers containers, IOptions<Inferenc
                 }
                 return ServedModel.ForVolumes(job, model, model.Manifest.Architecture.ParameterCount, clock.Elapsed.TotalSeconds, batcher);
             }
+            case TrainingModel.FaceNetPca:
+            {
+                var weights = await ResolveAsync(job, job.Weights!, cancellationToken);
+                var model = await LoadBlobAsync(weights, s => FaceNetPcaModel.Load(s, job.ModelManifest), cancellationToken);
+                long parameters = model.Manifest.Architecture.ParameterCount + model.Basis.numel() + model.Mean.numel();
+                return ServedModel.ForVolumes(job, model, parameters, clock.Elapsed.TotalSeconds, batcher);
+            }
             case TrainingModel.FaceNet2:
             {
                 var model = await LoadFaceNet2Async(job, cancellationToken);
@@ -92,6 +100,36 @@ public sealed class ModelStore(HeadsBlobContainers containers, IOptions<Inferenc
             }
             default:
                 throw new ModelFormatException($"{job.BlobName}: model {job.Model} cannot be served.");
+        }
+    }
+
+    /// <summary>{prefix}pins.json (defaults pinned by hand), or none pinned when it does not exist.</summary>
+    public async Task<(ModelPins Pins, ETag? ETag)> ReadPinsAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var content = await Container.GetBlobClient(Prefix + ModelPins.BlobName).DownloadContentAsync(cancellationToken);
+            return (ModelPins.Parse(content.Value.Content.ToMemory().Span), content.Value.Details.ETag);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return (new ModelPins(), null);
+        }
+    }
+
+    /// <summary>Replaces the pins if they are still those read with <paramref name="etag"/> (null: if there are none); false when another writer came first.</summary>
+    public async Task<bool> TryWritePinsAsync(ModelPins pins, ETag? etag, CancellationToken cancellationToken)
+    {
+        var conditions = etag is { } e ? new BlobRequestConditions { IfMatch = e } : new BlobRequestConditions { IfNoneMatch = ETag.All };
+        try
+        {
+            await Container.GetBlobClient(Prefix + ModelPins.BlobName).UploadAsync(new BinaryData(pins.ToJson()),
+                new BlobUploadOptions { Conditions = conditions, HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" } }, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+        {
+            return false;
         }
     }
 

@@ -16,7 +16,8 @@ public sealed record TrainingJobRequest(
     string? Optimizer = null,
     int? Seed = null,
     int? ShardSize = null,
-    bool? PruneConstantVoxels = null);
+    bool? PruneConstantVoxels = null,
+    string? Loss = null);
 
 /// <summary>POST body of /api/v1/training-jobs/latest-dataset.</summary>
 public sealed record LatestDatasetRequest(string? Model);
@@ -69,6 +70,7 @@ public static class TrainingJobsApi
                 Seed = request.Seed,
                 ShardSize = request.ShardSize,
                 PruneConstantVoxels = request.PruneConstantVoxels ?? true,
+                Loss = request.Loss,
             };
             try
             {
