@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Heads.Core.Contracts;
 using Inference.Service.Serving;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
 namespace Inference.Service.Apis;
@@ -38,8 +39,54 @@ public static class ModelsApi
             // Loading a FaceNet2 reads gigabytes of weights.
             .WithRequestTimeout(HeadsRequestTimeouts.Long);
 
+        api.MapGet("/{jobId:guid}/gallery.png", GetGalleryAsync)
+            .WithName("ModelGallery")
+            .WithSummary("The job's gallery as PNG: held-out heads (photo, true head, predicted head) or HeadsNet heads by seed")
+            .Produces(StatusCodes.Status200OK, null, "image/png")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapGet("/{jobId:guid}/losses.png", GetLossesAsync)
+            .WithName("ModelLosses")
+            .WithSummary("The job's training and held-out loss per epoch as a PNG chart")
+            .Produces(StatusCodes.Status200OK, null, "image/png")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
         return api;
     }
+
+    public static Task<Results<FileContentHttpResult, ProblemHttpResult>> GetGalleryAsync(
+        Guid jobId, ModelRegistry registry, ModelStore store, CancellationToken ct) =>
+        PictureAsync(jobId, ModelPicture.Gallery, registry, store, ct);
+
+    public static Task<Results<FileContentHttpResult, ProblemHttpResult>> GetLossesAsync(
+        Guid jobId, ModelRegistry registry, ModelStore store, CancellationToken ct) =>
+        PictureAsync(jobId, ModelPicture.Losses, registry, store, ct);
+
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> PictureAsync(
+        Guid jobId, ModelPicture picture, ModelRegistry registry, ModelStore store, CancellationToken ct)
+    {
+        var name = picture == ModelPicture.Gallery ? "gallery.png" : "losses.png";
+        // Only pictures of served jobs: the same set GET /api/v1/models lists, so the viewer never links a stranger's blob.
+        if (registry.Current.Find(jobId) is null)
+            return NotFound("Model not served", $"No served model has job id {jobId:D}; GET /api/v1/models lists them.");
+        StoredPicture? stored;
+        try
+        {
+            stored = await store.ReadPictureAsync(jobId, picture, ct);
+        }
+        catch (InvalidDataException e)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status502BadGateway, title: "Picture too large", detail: e.Message);
+        }
+        if (stored is null)
+            return NotFound("No picture", $"Job {jobId:D} has no {name}; the trainer writes it when the job completes.");
+        return TypedResults.File(stored.Png, "image/png", lastModified: stored.LastModified);
+    }
+
+    // A ProblemHttpResult rather than NotFound<ProblemDetails>: the latter is sent as application/json, and every other
+    // error of the service is application/problem+json.
+    private static ProblemHttpResult NotFound(string title, string detail) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: title, detail: detail);
 
     public static ModelsResponse Describe(ModelSnapshot snapshot, InferenceOptions options)
     {
