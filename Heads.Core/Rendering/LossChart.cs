@@ -12,7 +12,7 @@ internal static class LossChart
     private static readonly (byte R, byte G, byte B) TrainingColour = (31, 119, 180);
     private static readonly (byte R, byte G, byte B) HeldOutColour = (230, 112, 20);
 
-    private const int Left = 64, Right = 14, Top = 30, Bottom = 32;
+    private const int Left = 64, Right = 14, Top = 44, Bottom = 32;
 
     public static byte[] Draw(IReadOnlyList<double> training, IReadOnlyList<double> heldOut, string title, int width, int height)
     {
@@ -38,7 +38,10 @@ internal static class LossChart
         {
             low = Math.Floor(Math.Log10(min));
             high = Math.Ceiling(Math.Log10(max));
-            ticks = Enumerable.Range((int)low, (int)(high - low) + 1)
+            // Every decade while the labels fit (one per 16 px), else every second, third… decade.
+            int decades = (int)(high - low);
+            int stride = Math.Max(1, (int)Math.Ceiling(decades / Math.Max(1.0, (height - Top - Bottom) / 16.0)));
+            ticks = Enumerable.Range(0, decades / stride + 1).Select(i => (int)low + i * stride)
                 .Select(k => ((double)k, string.Create(CultureInfo.InvariantCulture, $"1e{k}"))).ToList();
         }
         else
@@ -84,23 +87,23 @@ internal static class LossChart
         }
         Frame(canvas, plotLeft, plotTop, plotRight, plotBottom);
         canvas.Text("epoch", (plotLeft + plotRight) / 2 - PixelFont.Measure("epoch") / 2, height - 12, Axis, 1);
-        canvas.Text(logarithmic ? "loss (log)" : "loss", 4, Top - 12, Axis, 1);
+        canvas.Text(logarithmic ? "loss (log)" : "loss", 4, Top - 14, Axis, 1);
 
         Series(canvas, training, TrainingColour, X, Y);
         Series(canvas, heldOut, HeldOutColour, X, Y);
 
-        // Legend, top right inside the plot.
+        // Legend above the plot, right-aligned, so it never hides a line.
         var entries = new List<(string, (byte, byte, byte))> { ("training", TrainingColour) };
         if (heldOut.Count > 0) entries.Add(("held-out", HeldOutColour));
-        int legendWidth = 26 + entries.Max(e => PixelFont.Measure(e.Item1));
-        int legendLeft = plotRight - legendWidth - 8, legendTop = plotTop + 6;
-        canvas.Fill(legendLeft - 4, legendTop - 4, legendWidth + 8, entries.Count * 12 + 6, Paper);
-        for (int i = 0; i < entries.Count; i++)
+        int right = plotRight;
+        for (int i = entries.Count - 1; i >= 0; i--)
         {
             var (label, colour) = entries[i];
-            int y = legendTop + i * 12 + 3;
-            canvas.Line(legendLeft, y, legendLeft + 18, y, colour, 3);
-            canvas.Text(label, legendLeft + 24, y - 3, Ink, 1);
+            right -= PixelFont.Measure(label);
+            canvas.Text(label, right, Top - 14, Ink, 1);
+            right -= 22;
+            canvas.Line(right, Top - 11, right + 16, Top - 11, colour, 3);
+            right -= 14;
         }
         return canvas.ToPng();
     }

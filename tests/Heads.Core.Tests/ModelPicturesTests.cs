@@ -101,6 +101,7 @@ public class ModelPicturesTests
     public void LossCurvesHandleEdgeCases(double[] training)
     {
         var png = ModelPictures.LossCurves(training, training.Length > 0 ? [training[0]] : null, "edge", 320, 200);
+        Keep($"losses-edge-{string.Join('_', training.Select(v => v.ToString("G3", System.Globalization.CultureInfo.InvariantCulture)))}.png", png);
         using var image = Image.Load<Rgb24>(png);
         Assert.Equal((320, 200), (image.Width, image.Height));
         if (training.Any(double.IsFinite))
