@@ -32,8 +32,8 @@ public static class GalleryCommand
             HelpName = "DIR",
         };
         var output = CommonOptions.Output("The PNG to write.", required: true);
-        var count = new Option<int>("--count", "-n") { Description = "Heads to show (the first held-out ones, or that many seeds).", DefaultValueFactory = _ => 6 };
-        var tile = new Option<int>("--tile") { Description = "Pixels per view (square).", DefaultValueFactory = _ => 160 };
+        var count = new Option<int>("--count", "-n") { Description = "Heads to show (the first held-out ones, or that many seeds).", DefaultValueFactory = _ => 6, HelpName = "N" };
+        var tile = new Option<int>("--tile") { Description = "Pixels per view (square).", DefaultValueFactory = _ => 160, HelpName = "PX" };
         var command = new Command("gallery", "A gallery PNG from a local model: held-out heads (photo, true, predicted) for a FaceNet, heads by seed for a HeadsNet.")
         {
             model, dataset, output, count, tile,
