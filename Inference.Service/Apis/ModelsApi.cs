@@ -3,7 +3,6 @@ using Heads.Core.Contracts;
 using Heads.Core.Training.Jobs;
 using Inference.Service.Serving;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
 namespace Inference.Service.Apis;
@@ -58,36 +57,47 @@ public static class ModelsApi
             .WithName("UnpinModels")
             .WithSummary("Returns a family (volumes or heads) to its promoted default")
             .WithRequestTimeout(HeadsRequestTimeouts.Long);
+        api.MapGet("/{jobId:guid}/gallery.png", GetGalleryAsync)
+            .WithName("ModelGallery")
+            .WithSummary("The job's gallery as PNG: held-out heads (photo, true head, predicted head) or HeadsNet heads by seed")
+            .Produces(StatusCodes.Status200OK, null, "image/png")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapGet("/{jobId:guid}/losses.png", GetLossesAsync)
+            .WithName("ModelLosses")
+            .WithSummary("The job's training and held-out loss per epoch as a PNG chart")
+            .Produces(StatusCodes.Status200OK, null, "image/png")
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         return api;
     }
 
-    public static async Task<Results<Ok<ModelsResponse>, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> PinAsync(
+    public static async Task<Results<Ok<ModelsResponse>, ProblemHttpResult>> PinAsync(
         Guid jobId, ModelRegistry registry, ModelStore store, ModelLoader loader, IOptions<InferenceOptions> options, CancellationToken ct)
     {
         var model = registry.Current.Find(jobId);
         if (model is null)
-            return TypedResults.NotFound(Problem(404, "Unknown model", $"No model from job {jobId} is served; GET /api/v1/models lists the served models."));
+            return TypedResults.Problem(statusCode: 404, title: "Unknown model", detail: $"No model from job {jobId} is served; GET /api/v1/models lists the served models.");
         var family = ModelPins.FamilyOf(model.Kind);
         return await UpdatePinsAsync(p => p.With(family, jobId), $"pin {model.Kind} {jobId}", store, loader, options, ct);
     }
 
-    public static async Task<Results<Ok<ModelsResponse>, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> PinNewestAsync(
+    public static async Task<Results<Ok<ModelsResponse>, ProblemHttpResult>> PinNewestAsync(
         string family, ModelRegistry registry, ModelStore store, ModelLoader loader, IOptions<InferenceOptions> options, CancellationToken ct)
     {
         if (ParseFamily(family) is not { } which)
-            return TypedResults.NotFound(Problem(404, "Unknown model family", FamilyHint));
+            return TypedResults.Problem(statusCode: 404, title: "Unknown model family", detail: FamilyHint);
         var newest = registry.Current.Models.FirstOrDefault(m => ModelPins.FamilyOf(m.Kind) == which);
         if (newest is null)
-            return TypedResults.NotFound(Problem(404, "No model to pin", $"No {which} model is served yet."));
+            return TypedResults.Problem(statusCode: 404, title: "No model to pin", detail: $"No {which} model is served yet.");
         return await UpdatePinsAsync(p => p.With(which, newest.JobId), $"pin {newest.Kind} {newest.JobId}", store, loader, options, ct);
     }
 
-    public static async Task<Results<Ok<ModelsResponse>, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> UnpinAsync(
+    public static async Task<Results<Ok<ModelsResponse>, ProblemHttpResult>> UnpinAsync(
         string family, ModelStore store, ModelLoader loader, IOptions<InferenceOptions> options, CancellationToken ct)
     {
         if (ParseFamily(family) is not { } which)
-            return TypedResults.NotFound(Problem(404, "Unknown model family", FamilyHint));
+            return TypedResults.Problem(statusCode: 404, title: "Unknown model family", detail: FamilyHint);
         return await UpdatePinsAsync(p => p.With(which, null), $"unpin {which}", store, loader, options, ct);
     }
 
@@ -96,7 +106,7 @@ public static class ModelsApi
     private static ModelFamily? ParseFamily(string family) =>
         Enum.TryParse<ModelFamily>(family, ignoreCase: true, out var which) && Enum.IsDefined(which) && !int.TryParse(family, out _) ? which : null;
 
-    private static async Task<Results<Ok<ModelsResponse>, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> UpdatePinsAsync(
+    private static async Task<Results<Ok<ModelsResponse>, ProblemHttpResult>> UpdatePinsAsync(
         Func<ModelPins, ModelPins> change, string reason, ModelStore store, ModelLoader loader, IOptions<InferenceOptions> options, CancellationToken ct)
     {
         // Compare-and-swap on the pins blob: two concurrent pins must not silently undo each other.
@@ -106,10 +116,42 @@ public static class ModelsApi
             if (await store.TryWritePinsAsync(change(pins), etag, ct))
                 return TypedResults.Ok(Describe(await loader.ReloadAsync(reason, ct), options.Value));
         }
-        return TypedResults.Conflict(Problem(409, "Pins changed concurrently", "The pinned defaults kept changing while this request wrote them; retry."));
+        return TypedResults.Problem(statusCode: 409, title: "Pins changed concurrently", detail: "The pinned defaults kept changing while this request wrote them; retry.");
     }
 
-    private static ProblemDetails Problem(int status, string title, string detail) => new() { Status = status, Title = title, Detail = detail };
+    public static Task<Results<FileContentHttpResult, ProblemHttpResult>> GetGalleryAsync(
+        Guid jobId, ModelRegistry registry, ModelStore store, CancellationToken ct) =>
+        PictureAsync(jobId, ModelPicture.Gallery, registry, store, ct);
+
+    public static Task<Results<FileContentHttpResult, ProblemHttpResult>> GetLossesAsync(
+        Guid jobId, ModelRegistry registry, ModelStore store, CancellationToken ct) =>
+        PictureAsync(jobId, ModelPicture.Losses, registry, store, ct);
+
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> PictureAsync(
+        Guid jobId, ModelPicture picture, ModelRegistry registry, ModelStore store, CancellationToken ct)
+    {
+        var name = picture == ModelPicture.Gallery ? "gallery.png" : "losses.png";
+        // Only pictures of served jobs: the same set GET /api/v1/models lists, so the viewer never links a stranger's blob.
+        if (registry.Current.Find(jobId) is null)
+            return NotFound("Model not served", $"No served model has job id {jobId:D}; GET /api/v1/models lists them.");
+        StoredPicture? stored;
+        try
+        {
+            stored = await store.ReadPictureAsync(jobId, picture, ct);
+        }
+        catch (InvalidDataException e)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status502BadGateway, title: "Picture too large", detail: e.Message);
+        }
+        if (stored is null)
+            return NotFound("No picture", $"Job {jobId:D} has no {name}; the trainer writes it when the job completes.");
+        return TypedResults.File(stored.Png, "image/png", lastModified: stored.LastModified);
+    }
+
+    // A ProblemHttpResult rather than NotFound<ProblemDetails>: the latter is sent as application/json, and every other
+    // error of the service is application/problem+json.
+    private static ProblemHttpResult NotFound(string title, string detail) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: title, detail: detail);
 
     public static ModelsResponse Describe(ModelSnapshot snapshot, InferenceOptions options)
     {
