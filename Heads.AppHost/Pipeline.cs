@@ -10,14 +10,23 @@ namespace Heads.AppHost;
 /// </summary>
 public static class Pipeline
 {
+    /// <summary>Heads the default pipeline scrapes: about 100 are held out (10 %), enough to tell models apart by 0.03 IoU.</summary>
+    public const int DefaultHeads = 1000;
+
+    /// <summary>The models the pipeline trains, in the order their jobs start: the default face model first.</summary>
+    private static class TrainerPipelineDefaults
+    {
+        public const string Models = "FaceNetPca,HeadsNet,FaceNet2,FaceNet3";
+    }
+
     public static IResourceBuilder<ProjectResource> WithScraperPipeline(this IResourceBuilder<ProjectResource> scraper, IConfiguration config)
     {
         var enabled = config.GetValue("Heads:Pipeline:Enabled", true);
         return scraper
-            .WithEnvironment("Scraper__ScrapeOnStartCount", Text(enabled ? config.GetValue("Heads:Pipeline:Heads", 200) : 0))
+            .WithEnvironment("Scraper__ScrapeOnStartCount", Text(enabled ? config.GetValue("Heads:Pipeline:Heads", DefaultHeads) : 0))
             .WithEnvironment("Scraper__ScrapeOnStartSeed", Text(config.GetValue("Heads:Pipeline:Seed", 1)))
             .WithHttpCommand("/api/v1/scrapes", "Scrape heads", commandName: "scrape-heads", commandOptions: JsonPost(
-                new { count = config.GetValue("Heads:Pipeline:Heads", 200), source = "synthetic", seed = config.GetValue("Heads:Pipeline:CommandSeed", 100_000) },
+                new { count = config.GetValue("Heads:Pipeline:Heads", DefaultHeads), source = "synthetic", seed = config.GetValue("Heads:Pipeline:CommandSeed", 100_000) },
                 "Scrapes synthetic heads (count from Heads:Pipeline:Heads)", "PersonAdd"));
     }
 
@@ -42,11 +51,11 @@ public static class Pipeline
         var section = config.GetSection("Heads:Pipeline:Training");
         trainer = trainer
             .WithEnvironment("Trainer__Pipeline__TrainOnDataset", enabled ? "true" : "false")
-            .WithEnvironment("Trainer__Pipeline__Models", section["Models"] ?? "FaceNet3,HeadsNet,FaceNet2");
+            .WithEnvironment("Trainer__Pipeline__Models", section["Models"] ?? TrainerPipelineDefaults.Models);
         foreach (var setting in section.GetChildren().Where(c => c.Key != "Models"))
             foreach (var value in setting.GetChildren())
                 trainer = trainer.WithEnvironment($"Trainer__Pipeline__{setting.Key}__{value.Key}", value.Value ?? "");
-        foreach (var model in new[] { "FaceNet3", "FaceNet2", "HeadsNet", "FaceNet1" })
+        foreach (var model in new[] { "FaceNetPca", "FaceNet3", "FaceNet2", "HeadsNet", "FaceNet1" })
         {
             trainer = trainer.WithHttpCommand("/api/v1/training-jobs/latest-dataset", $"Train {model}", commandName: $"train-{model.ToLowerInvariant()}",
                 commandOptions: JsonPost(new { model }, $"Trains {model} on the newest dataset of its kind with the pipeline's settings", "BrainCircuit"));
@@ -56,7 +65,15 @@ public static class Pipeline
 
     public static IResourceBuilder<ProjectResource> WithInferenceCommands(this IResourceBuilder<ProjectResource> inference) =>
         inference.WithHttpCommand("/api/v1/models/reload", "Reload models", commandName: "reload-models",
-            commandOptions: new HttpCommandOptions { Method = HttpMethod.Post, Description = "Rescans the models container and loads every trained model", IconName = "ArrowSync" });
+                commandOptions: new HttpCommandOptions { Method = HttpMethod.Post, Description = "Rescans the models container and loads every trained model", IconName = "ArrowSync" })
+            .WithHttpCommand("/api/v1/models/pins/volumes/newest", "Pin newest face model", commandName: "pin-newest-face-model",
+                commandOptions: new HttpCommandOptions { Method = HttpMethod.Post, Description = "Makes the newest face model the default, promoted or not, until unpinned", IconName = "Pin" })
+            .WithHttpCommand("/api/v1/models/pins/volumes", "Unpin face model", commandName: "unpin-face-model",
+                commandOptions: new HttpCommandOptions { Method = HttpMethod.Delete, Description = "Returns the face default to the newest promoted model", IconName = "PinOff" })
+            .WithHttpCommand("/api/v1/models/pins/heads/newest", "Pin newest HeadsNet", commandName: "pin-newest-headsnet",
+                commandOptions: new HttpCommandOptions { Method = HttpMethod.Post, Description = "Makes the newest HeadsNet the default, promoted or not, until unpinned", IconName = "Pin" })
+            .WithHttpCommand("/api/v1/models/pins/heads", "Unpin HeadsNet", commandName: "unpin-headsnet",
+                commandOptions: new HttpCommandOptions { Method = HttpMethod.Delete, Description = "Returns the HeadsNet default to the newest promoted model", IconName = "PinOff" });
 
     private static HttpCommandOptions JsonPost(object body, string description, string icon) => new()
     {

@@ -7,6 +7,8 @@ public enum TrainingModel
     FaceNet1,
     FaceNet2,
     FaceNet3,
+    /// <summary>The default face model: a wide, shallow MLP predicting the volume's principal components (see FaceNetPcaOptions).</summary>
+    FaceNetPca,
 }
 
 /// <summary>Command: train a model on a dataset. Unset hyper-parameters take the original project's values.</summary>
@@ -25,6 +27,8 @@ public sealed record StartTraining
     public int? ShardSize { get; init; }
     /// <summary>FaceNet2: skip voxels whose target is constant over the training set.</summary>
     public bool PruneConstantVoxels { get; init; } = true;
+    /// <summary>Face models: "mse" (the originals') or "empty-aware" (see VolumeLoss); unset: the model's default.</summary>
+    public string? Loss { get; init; }
     /// <summary>HeadsNet: the input encoding, "SphereFourier" (the default) or "Original" (the original's two raw inputs).</summary>
     public string? Encoding { get; init; }
 }

@@ -12,6 +12,8 @@ namespace Heads.Core.Inference;
 /// {jobId}/manifest.json                   {"jobId", "model", "datasetId", "createdAt", "quality"?, "weights" + "modelManifest" | "shards"}
 /// {jobId}/model.safetensors               HeadsNet, FaceNet1, FaceNet3
 /// {jobId}/shards/{first:D5}-{count:D5}.safetensors and .json (the shard's engine manifest)   FaceNet2
+/// {jobId}/gallery.png                     held-out heads (FaceNet) or seeds (HeadsNet), see Heads.Core.Rendering.ModelPictures
+/// {jobId}/losses.png                      training and held-out loss per epoch
 /// </code>
 /// Paths inside a manifest are relative to the container.
 /// </summary>
@@ -22,6 +24,13 @@ public static class ModelJobLayout
     public static string ManifestBlob(Guid jobId) => $"{jobId}/{ManifestName}";
 
     public static string WeightsBlob(Guid jobId) => $"{jobId}/model.safetensors";
+
+    public const string GalleryName = "gallery.png";
+    public const string LossesName = "losses.png";
+
+    public static string GalleryBlob(Guid jobId) => $"{jobId:D}/{GalleryName}";
+
+    public static string LossesBlob(Guid jobId) => $"{jobId:D}/{LossesName}";
 
     public static string ShardWeightsBlob(Guid jobId, int first, int count) => $"{jobId}/shards/{ShardName(first, count)}.safetensors";
 

@@ -11,9 +11,10 @@ public enum WeightInit
 
 /// <summary>
 /// A plain MLP: <see cref="Inputs"/> → <see cref="HiddenLayers"/> × Dense(<see cref="Units"/>, <see cref="Activation"/>) → Dense(<see cref="Outputs"/>, linear),
-/// the shape of every network in the original experiments.
+/// the shape of every network in the original experiments. <see cref="Dropout"/> (training only, after each hidden layer) is 0 in all
+/// of the originals.
 /// </summary>
-public sealed record DenseArchitecture(int Inputs, int HiddenLayers, int Units, int Outputs, Activation Activation, WeightInit WeightInit = WeightInit.GlorotUniform)
+public sealed record DenseArchitecture(int Inputs, int HiddenLayers, int Units, int Outputs, Activation Activation, WeightInit WeightInit = WeightInit.GlorotUniform, double Dropout = 0)
 {
     /// <summary>HeadsNet: (seed, index) → x, y, z, r, g, b; 2 → 384 ×4 selu → 6.</summary>
     public static DenseArchitecture HeadsNet { get; } = new(2, 4, 384, 6, Activation.Selu);
@@ -52,9 +53,11 @@ public sealed record DenseArchitecture(int Inputs, int HiddenLayers, int Units, 
         if (Outputs < 1) throw new ArgumentOutOfRangeException(nameof(Outputs), Outputs, "An architecture needs at least one output.");
         if (!Enum.IsDefined(Activation)) throw new ArgumentOutOfRangeException(nameof(Activation), Activation, "Unknown activation.");
         if (!Enum.IsDefined(WeightInit)) throw new ArgumentOutOfRangeException(nameof(WeightInit), WeightInit, "Unknown weight initialiser.");
+        if (!(Dropout >= 0 && Dropout < 1)) throw new ArgumentOutOfRangeException(nameof(Dropout), Dropout, "Dropout must be in [0, 1).");
     }
 
-    public override string ToString() => $"{Inputs} → {Units} ×{HiddenLayers} {Activation.ToString().ToLowerInvariant()} → {Outputs}";
+    public override string ToString() =>
+        $"{Inputs} → {Units} ×{HiddenLayers} {Activation.ToString().ToLowerInvariant()}{(Dropout > 0 ? $" (dropout {Dropout:0.##})" : "")} → {Outputs}";
 
     /// <summary>Fills a [.., out, in] weight with this architecture's initialiser using <paramref name="generator"/>.</summary>
     internal void InitializeWeight(Tensor weight, int fanIn, int fanOut, Generator generator)

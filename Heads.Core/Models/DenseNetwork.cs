@@ -46,7 +46,10 @@ public sealed class DenseNetwork : nn.Module<Tensor, Tensor>
         for (int l = 0; l < layers.Count; l++)
         {
             var z = layers[l].forward(x);
-            x = l < layers.Count - 1 ? Architecture.Activation.Apply(z) : z;
+            if (l == layers.Count - 1) return z;
+            x = Architecture.Activation.Apply(z);
+            // Only while training (train() / eval()): inference is deterministic.
+            if (Architecture.Dropout > 0 && training) x = nn.functional.dropout(x, Architecture.Dropout, training: true);
         }
         return x;
     }

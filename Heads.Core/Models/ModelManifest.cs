@@ -11,6 +11,8 @@ public enum ModelKind
     FaceNet3,
     /// <summary>A block of FaceNet2 voxel networks (plus constants for pruned voxels).</summary>
     FaceNet2Shard,
+    /// <summary>An MLP from the face to the coefficients of the training volumes' principal components, decoded by that fixed basis.</summary>
+    FaceNetPca,
 }
 
 /// <summary>The voxels a FaceNet2 shard covers: [First, First + Count), of which Trained have networks and Constant are stored as values.</summary>
@@ -43,6 +45,10 @@ public sealed record ModelManifest
     public HeadsNetEncoding? Encoding { get; init; }
     /// <summary>Mean training loss of each epoch (for a shard, averaged over its trained voxels).</summary>
     public IReadOnlyList<double> EpochLosses { get; init; } = [];
+    /// <summary>Loss on the validation heads (training data the model did not fit) after each epoch; empty when none were set aside.</summary>
+    public IReadOnlyList<double> ValidationLosses { get; init; } = [];
+    /// <summary>The epoch whose weights were kept (the lowest validation loss, for models that keep their best epoch); null: the last.</summary>
+    public int? KeptEpoch { get; init; }
     /// <summary>Lower-case hex SHA-256 of the weights file; empty until saved.</summary>
     public string WeightsSha256 { get; init; } = "";
     public long WeightsBytes { get; init; }

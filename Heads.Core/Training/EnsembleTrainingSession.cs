@@ -18,6 +18,7 @@ public sealed unsafe class EnsembleTrainingSession : IDisposable
     private readonly InPlaceOptimizer optimizer;
     private readonly int threads;
     private readonly int inputCount;
+    private readonly VolumeLoss loss;
     private float[] batchInputs = [];
     private float[] nextInputs = [];
     private Tensor? pending;      // layer 1 pre-activation for pendingBatch, [V, B, U]
@@ -25,8 +26,11 @@ public sealed unsafe class EnsembleTrainingSession : IDisposable
 
     /// <param name="inputs">Sample-major inputs, N × In.</param>
     /// <param name="targets">Sample-major targets, N × V (column v is net v's target).</param>
-    public EnsembleTrainingSession(VoxelEnsemble ensemble, float[] inputs, float[] targets, OptimizerOptions optimizer, int threads = 0)
+    /// <param name="loss">Per-voxel loss; the default is the original's MSE.</param>
+    public EnsembleTrainingSession(VoxelEnsemble ensemble, float[] inputs, float[] targets, OptimizerOptions optimizer, int threads = 0, VolumeLoss loss = VolumeLoss.Mse)
     {
+        if (!Enum.IsDefined(loss)) throw new ArgumentOutOfRangeException(nameof(loss), loss, "Unknown loss.");
+        this.loss = loss;
         ArgumentNullException.ThrowIfNull(ensemble);
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(targets);
@@ -78,7 +82,7 @@ public sealed unsafe class EnsembleTrainingSession : IDisposable
             var output = ensemble.ForwardFromFirstLayer(first);
             var index = tensor(batch.Select(i => (long)i).ToArray());
             var target = targets.index_select(1, index).unsqueeze(2);
-            var total = (output - target).square().mean([1, 2]).sum();
+            var total = this.loss.Residual(output, target).square().mean([1, 2]).sum();
             total.backward();
             loss = total.item<float>() / v;
 

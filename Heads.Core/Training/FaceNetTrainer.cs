@@ -8,7 +8,9 @@ namespace Heads.Core.Training;
 /// <summary>Trains FaceNet1 or FaceNet3: one network from a face to the whole 32³ volume.</summary>
 public static class FaceNetTrainer
 {
-    public static FaceNetModel Train(FaceNetTrainingSet set, FaceNetOptions options, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    /// <param name="validation">Heads not fitted, whose loss is measured after each epoch (for the loss curves); the weights of the last epoch are kept, as the original.</param>
+    public static FaceNetModel Train(FaceNetTrainingSet set, FaceNetOptions options, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default,
+        FaceNetTrainingSet? validation = null)
     {
         ArgumentNullException.ThrowIfNull(set);
         ArgumentNullException.ThrowIfNull(options);
@@ -18,12 +20,19 @@ public static class FaceNetTrainer
         var network = new DenseNetwork(options.Architecture, options.Seed);
         try
         {
-            IReadOnlyList<double> losses;
+            TrainingCurve curve;
             using (var scope = NewDisposeScope())
             {
                 var x = VolumePostProcessing.Scale(data.Faces, FaceNetTrainingSet.FacePixels);
                 var y = VolumePostProcessing.Scale(data.Volumes, FaceNetTrainingSet.VolumeVoxels);
-                losses = DenseTrainingLoop.Run(network, x, y, options.Optimizer, options.BatchSize, options.Epochs, options.Seed, options.Threads, progress, cancellationToken);
+                Tensor? vx = null, vy = null;
+                if (validation is { Count: > 0 })
+                {
+                    vx = VolumePostProcessing.Scale(validation.Faces, FaceNetTrainingSet.FacePixels);
+                    vy = VolumePostProcessing.Scale(validation.Volumes, FaceNetTrainingSet.VolumeVoxels);
+                }
+                curve = DenseTrainingLoop.Run(network, network.forward, network.parameters(), x, y, (p, t) => options.Loss.Mean(p, t), options.Optimizer, options.BatchSize,
+                    options.Epochs, options.Seed, options.Threads, progress, cancellationToken, vx, vy);
             }
             var manifest = new ModelManifest
             {
@@ -32,7 +41,8 @@ public static class FaceNetTrainer
                 HyperParameters = JsonSerializer.SerializeToNode(options, ModelManifest.JsonOptions) as JsonObject,
                 DatasetId = set.Id,
                 TrainingSamples = data.Count,
-                EpochLosses = losses,
+                EpochLosses = curve.Losses,
+                ValidationLosses = curve.ValidationLosses,
             };
             return new FaceNetModel(network, manifest);
         }

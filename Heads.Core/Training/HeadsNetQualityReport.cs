@@ -36,6 +36,12 @@ public sealed record HeadsNetQualityReport
     /// <summary>The evaluated heads (all, or an even sample of the sorted seeds when there are many).</summary>
     public required IReadOnlyList<HeadsNetHeadQuality> Heads { get; init; }
     public required IReadOnlyList<HeadsNetMidSeedQuality> MidSeeds { get; init; }
+
+    /// <summary>One line for people: the figures against the bar, or <see cref="Reason"/>.</summary>
+    public string Verdict() => MeetsBar
+        ? $"meets the HeadsNet bar: median Chamfer {MedianChamfer:F4} ≤ {MaxMedianChamfer}, coverage {MedianCoverage:P1} ≥ {MinMedianCoverage:P0}" +
+          (MedianMidSeedChamfer is double mid ? $", mid-seed Chamfer {mid:F4} ≤ {MaxMedianMidSeedChamfer}" : "")
+        : Reason ?? "below the HeadsNet bar";
 }
 
 /// <summary>One training head against the head generated from its seed.</summary>

@@ -87,9 +87,12 @@ public sealed record FaceNetOptions
     public int? SampleLimit { get; init; }
     public int Seed { get; init; }
     public int Threads { get; init; }
+    /// <summary>MSE as the original; <see cref="VolumeLoss.EmptyAware"/> is the better choice for IoU.</summary>
+    public VolumeLoss Loss { get; init; } = VolumeLoss.Mse;
 
     internal void Validate()
     {
+        if (!Enum.IsDefined(Loss)) throw new ArgumentOutOfRangeException(nameof(Loss), Loss, "Unknown loss.");
         if (Kind is not (ModelKind.FaceNet1 or ModelKind.FaceNet3))
             throw new ArgumentException($"FaceNetOptions train FaceNet1 or FaceNet3, not {Kind}.", nameof(Kind));
         ArgumentNullException.ThrowIfNull(Architecture);
@@ -114,9 +117,12 @@ public sealed record FaceNet2Options
     /// <summary>Most networks trained at once; a larger shard is trained in blocks of this size (bounds memory: ~0.47 MB per net with Adam).</summary>
     public int EnsembleSize { get; init; } = 2048;
     public int Threads { get; init; }
+    /// <summary>MSE as the original; <see cref="VolumeLoss.EmptyAware"/> is the better choice for IoU.</summary>
+    public VolumeLoss Loss { get; init; } = VolumeLoss.Mse;
 
     internal void Validate()
     {
+        if (!Enum.IsDefined(Loss)) throw new ArgumentOutOfRangeException(nameof(Loss), Loss, "Unknown loss.");
         ArgumentNullException.ThrowIfNull(Architecture);
         Architecture.Validate();
         if (Architecture.Inputs != FaceNetTrainingSet.FacePixels || Architecture.Outputs != 1)

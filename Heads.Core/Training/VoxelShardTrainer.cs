@@ -56,7 +56,7 @@ public static class VoxelShardTrainer
                 }
                 var ensemble = new VoxelEnsemble(options.Architecture, voxels, options.Seed);
                 blocks.Add(ensemble);
-                using var session = new EnsembleTrainingSession(ensemble, inputs, targets, options.Optimizer, options.Threads);
+                using var session = new EnsembleTrainingSession(ensemble, inputs, targets, options.Optimizer, options.Threads, options.Loss);
                 int blockDone = done + voxels.Count;
                 var losses = session.Train(options.Epochs, options.BatchSize, options.Seed, (epoch, loss, seconds) =>
                 {

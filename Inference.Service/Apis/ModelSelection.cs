@@ -30,11 +30,15 @@ public static class ModelSelection
         var wanted = string.IsNullOrWhiteSpace(name) ? null : name.Trim();
         if (wanted is null)
         {
-            var model = family == Family.Volumes ? snapshot.NewestFaceNet() : snapshot.Newest(TrainingModel.HeadsNet);
-            return model is not null
-                ? (model, null)
-                : (null, NoModel(family == Family.Volumes ? "No FaceNet model has been trained yet." : "No HeadsNet model has been trained yet.",
-                    family == Family.Volumes ? TrainingModel.FaceNet3 : TrainingModel.HeadsNet));
+            var model = family == Family.Volumes ? snapshot.DefaultFaceNet() : snapshot.Default(Heads.Core.Training.Jobs.ModelFamily.Heads);
+            if (model is not null) return (model, null);
+            var refused = snapshot.Models.FirstOrDefault(m => family == Family.Volumes ? m.Job.IsFaceNet : m.Kind == TrainingModel.HeadsNet);
+            if (refused is not null)
+                return (null, Results.Problem(statusCode: 503, title: family == Family.Volumes ? "No face model has been promoted" : "No HeadsNet model has been promoted",
+                    detail: $"Trained models are served but none passed the promotion gate (newest, {refused.Kind} {refused.JobId}: {refused.Job.PromotionReason}). " +
+                            $"Ask for one by kind or job id (model={refused.Kind.ToString().ToLowerInvariant()} or model={refused.JobId}), or pin one: POST /api/v1/models/{refused.JobId}/pin."));
+            return (null, NoModel(family == Family.Volumes ? "No FaceNet model has been trained yet." : "No HeadsNet model has been trained yet.",
+                family == Family.Volumes ? TrainingModel.FaceNetPca : TrainingModel.HeadsNet));
         }
 
         if (Enum.TryParse<TrainingModel>(wanted, ignoreCase: true, out var kind) && Enum.IsDefined(kind) && !int.TryParse(wanted, out _))

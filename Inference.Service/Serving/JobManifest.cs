@@ -36,7 +36,16 @@ public sealed record JobManifest
     /// <summary>The whole manifest as stored.</summary>
     public required JsonObject Document { get; init; }
 
-    public bool IsFaceNet => Model is TrainingModel.FaceNet1 or TrainingModel.FaceNet2 or TrainingModel.FaceNet3;
+    public bool IsFaceNet => Model is TrainingModel.FaceNet1 or TrainingModel.FaceNet2 or TrainingModel.FaceNet3 or TrainingModel.FaceNetPca;
+
+    /// <summary>The promotion gate's verdict: true or false when the trainer judged the model, null for manifests written before the gate.</summary>
+    public bool? Promoted { get; init; }
+
+    /// <summary>Why the gate promoted the model or not.</summary>
+    public string? PromotionReason { get; init; }
+
+    /// <summary>May be a default: promoted, or from before the gate existed.</summary>
+    public bool IsDefaultCandidate => Promoted != false;
 
     /// <summary>Reads a job manifest; throws <see cref="FormatException"/> naming the blob and the property at fault.</summary>
     public static JobManifest Parse(ReadOnlySpan<byte> json, string blobName, string etag, DateTimeOffset lastModified)
@@ -116,8 +125,20 @@ public sealed record JobManifest
             throw new FormatException($"{blobName}: a {model} job needs a 'weights' blob.");
         }
 
+        bool? promoted = null;
+        string? promotionReason = null;
+        if (Find(document, "promotion") is JsonObject promotion)
+        {
+            promoted = Find(promotion, "promoted") is JsonValue p && p.TryGetValue<bool>(out var b)
+                ? b
+                : throw new FormatException($"{blobName}: 'promotion.promoted' must be true or false.");
+            promotionReason = Text(promotion, "reason", blobName + ": promotion");
+        }
+
         return new JobManifest
         {
+            Promoted = promoted,
+            PromotionReason = promotionReason,
             JobId = jobId,
             Model = model,
             DatasetId = Text(document, "datasetId", blobName),

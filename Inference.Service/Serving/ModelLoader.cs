@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Azure;
 using Heads.Core.Contracts;
+using Heads.Core.Training.Jobs;
 using Heads.Core.Models;
 using Microsoft.Extensions.Options;
 
@@ -58,6 +59,16 @@ public sealed class ModelLoader(
     {
         var clock = Stopwatch.StartNew();
         var listing = await store.ListAsync(cancellationToken);
+        ModelPins pins;
+        try
+        {
+            pins = (await store.ReadPinsAsync(cancellationToken)).Pins;
+        }
+        catch (InvalidDataException e)
+        {
+            logger.LogWarning("Ignoring the pinned defaults: {Reason}", e.Message);
+            pins = new ModelPins();
+        }
         var current = registry.Current;
         var skipped = new List<SkippedModel>(listing.Unreadable);
         var served = new List<ServedModel>();
@@ -69,9 +80,12 @@ public sealed class ModelLoader(
             var newest = group.GroupBy(j => j.JobId).Select(g => g.OrderByDescending(j => j.CreatedAt).First())
                 .OrderByDescending(j => j.CreatedAt).ThenBy(j => j.JobId).ToList();
             int kept = 0, keep = Math.Max(1, group.Key == TrainingModel.FaceNet2 ? options.Value.FaceNet2Models : options.Value.ModelsPerKind);
+            // Beyond the newest few, the model a default would pick stays loaded: the pinned one and the newest promoted one.
+            var defaultCandidate = newest.FirstOrDefault(j => j.IsDefaultCandidate);
             foreach (var job in newest)
             {
-                if (kept >= keep)
+                bool mustServe = job.JobId == pins.For(ModelPins.FamilyOf(job.Model)) || ReferenceEquals(job, defaultCandidate);
+                if (kept >= keep && !mustServe)
                 {
                     skipped.Add(new SkippedModel(job.BlobName, job.JobId, job.Model, job.CreatedAt, $"Not loaded: only the newest {keep} {job.Model} models are served (Inference:{(job.Model == TrainingModel.FaceNet2 ? nameof(InferenceOptions.FaceNet2Models) : nameof(InferenceOptions.ModelsPerKind))})."));
                     continue;
@@ -111,7 +125,7 @@ public sealed class ModelLoader(
             }
         }
 
-        var next = new ModelSnapshot(served, skipped, DateTimeOffset.UtcNow, current.Generation + 1);
+        var next = new ModelSnapshot(served, skipped, DateTimeOffset.UtcNow, current.Generation + 1, pins);
         var dropped = current.Models.Where(m => !served.Contains(m)).ToList();
         registry.Publish(next);
         foreach (var m in dropped)

@@ -1,4 +1,5 @@
 using Heads.Core.Contracts;
+using Heads.Core.Training.Jobs;
 
 namespace Inference.Service.Serving;
 
@@ -10,13 +11,17 @@ public sealed class ModelSnapshot
 {
     public static ModelSnapshot Initial { get; } = new([], [], null, 0);
 
-    public ModelSnapshot(IReadOnlyList<ServedModel> models, IReadOnlyList<SkippedModel> skipped, DateTimeOffset? scannedAt, long generation)
+    public ModelSnapshot(IReadOnlyList<ServedModel> models, IReadOnlyList<SkippedModel> skipped, DateTimeOffset? scannedAt, long generation, ModelPins? pins = null)
     {
         Models = models.OrderByDescending(m => m.Job.CreatedAt).ThenBy(m => m.JobId).ToArray();
         Skipped = skipped;
         ScannedAt = scannedAt;
         Generation = generation;
+        Pins = pins ?? new ModelPins();
     }
+
+    /// <summary>The defaults pinned by hand when the snapshot was made.</summary>
+    public ModelPins Pins { get; }
 
     /// <summary>Newest first.</summary>
     public IReadOnlyList<ServedModel> Models { get; }
@@ -32,8 +37,19 @@ public sealed class ModelSnapshot
 
     public ServedModel? Newest(TrainingModel kind) => Models.FirstOrDefault(m => m.Kind == kind);
 
-    /// <summary>The newest FaceNet of any kind: the default for predictions.</summary>
-    public ServedModel? NewestFaceNet() => Models.FirstOrDefault(m => m.Job.IsFaceNet);
+    /// <summary>
+    /// The default of a family: the pinned model when it is served, else the newest model the promotion gate promoted (or
+    /// that predates the gate). Null when every served model of the family was refused by the gate.
+    /// </summary>
+    public ServedModel? Default(ModelFamily family)
+    {
+        bool InFamily(ServedModel m) => family == ModelFamily.Volumes ? m.Job.IsFaceNet : m.Kind == TrainingModel.HeadsNet;
+        if (Pins.For(family) is Guid pinned && Find(pinned) is { } pinnedModel && InFamily(pinnedModel)) return pinnedModel;
+        return Models.FirstOrDefault(m => InFamily(m) && m.Job.IsDefaultCandidate);
+    }
+
+    /// <summary>The default for predictions from faces.</summary>
+    public ServedModel? DefaultFaceNet() => Default(ModelFamily.Volumes);
 }
 
 /// <summary>

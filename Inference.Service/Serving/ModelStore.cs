@@ -5,9 +5,23 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Heads.Core.Contracts;
 using Heads.Core.Models;
+using Heads.Core.Training.Jobs;
 using Microsoft.Extensions.Options;
 
 namespace Inference.Service.Serving;
+
+/// <summary>The pictures the trainer stores beside a job's model.</summary>
+public enum ModelPicture
+{
+    /// <summary><c>gallery.png</c>: held-out heads (photo, true, predicted) or HeadsNet seeds.</summary>
+    Gallery,
+
+    /// <summary><c>losses.png</c>: training and held-out loss per epoch.</summary>
+    Losses,
+}
+
+/// <summary>A stored picture's bytes and when it was written.</summary>
+public sealed record StoredPicture(byte[] Png, DateTimeOffset LastModified);
 
 /// <summary>What a scan of the models container found: parsed job manifests and the manifests that could not be read.</summary>
 public sealed record ModelListing(IReadOnlyList<JobManifest> Jobs, IReadOnlyList<SkippedModel> Unreadable);
@@ -19,6 +33,8 @@ public sealed record ModelListing(IReadOnlyList<JobManifest> Jobs, IReadOnlyList
 /// {jobId}/model.safetensors                  HeadsNet, FaceNet1, FaceNet3: "weights" (+ "modelManifest" inline)
 /// {jobId}/shards/00000-02048.safetensors     FaceNet2: "shards": [{first, count, weights, manifest}]
 /// {jobId}/shards/00000-02048.json            a shard's engine manifest (kind FaceNet2Shard, voxel range, SHA-256)
+/// {jobId}/gallery.png                        the job's pictures (<see cref="ModelPicture"/>), written by the trainer
+/// {jobId}/losses.png
 /// </code>
 /// Blob paths inside a manifest are taken relative to the container (a leading <c>models/</c> is ignored); when no
 /// blob is there, they are tried relative to the manifest's folder, so a job copied under another prefix still loads.
@@ -26,6 +42,9 @@ public sealed record ModelListing(IReadOnlyList<JobManifest> Jobs, IReadOnlyList
 public sealed class ModelStore(HeadsBlobContainers containers, IOptions<InferenceOptions> options, ILogger<ModelStore> logger)
 {
     public const string ManifestName = Heads.Core.Inference.ModelJobLayout.ManifestName;
+
+    /// <summary>A job's picture is a few hundred KiB; anything far larger is not one of ours and is not read into memory.</summary>
+    public const int MaxPictureBytes = 16 << 20;
 
     private BlobContainerClient Container => containers.Models;
 
@@ -59,6 +78,41 @@ public sealed class ModelStore(HeadsBlobContainers containers, IOptions<Inferenc
         return new ModelListing(jobs, unreadable);
     }
 
+    /// <summary>
+    /// A job's stored picture, or null when it has none. The blob name comes from the job id's own formatting and a
+    /// fixed file name, never from request text. Throws <see cref="InvalidDataException"/> above <see cref="MaxPictureBytes"/>.
+    /// </summary>
+    public async Task<StoredPicture?> ReadPictureAsync(Guid jobId, ModelPicture picture, CancellationToken cancellationToken)
+    {
+        var relative = picture switch
+        {
+            ModelPicture.Gallery => Heads.Core.Inference.ModelJobLayout.GalleryBlob(jobId),
+            ModelPicture.Losses => Heads.Core.Inference.ModelJobLayout.LossesBlob(jobId),
+            _ => throw new ArgumentOutOfRangeException(nameof(picture), picture, "Unknown picture."),
+        };
+        var blob = Container.GetBlobClient(Prefix + relative);
+        try
+        {
+            // One byte past the cap tells a too-large blob from one exactly at it, without reading the rest.
+            var download = await blob.DownloadStreamingAsync(new BlobDownloadOptions { Range = new HttpRange(0, MaxPictureBytes + 1L) }, cancellationToken);
+            using var content = download.Value;
+            long? total = content.Details.ContentRange is { } range && range.LastIndexOf('/') is var slash and > 0
+                && long.TryParse(range[(slash + 1)..], out var length) ? length : content.Details.ContentLength;
+            if (total > MaxPictureBytes)
+                throw new InvalidDataException($"{blob.Name} holds {total} bytes, more than a picture may ({MaxPictureBytes}).");
+            using var buffer = new MemoryStream();
+            await content.Content.CopyToAsync(buffer, cancellationToken);
+            if (buffer.Length > MaxPictureBytes)
+                throw new InvalidDataException($"{blob.Name} holds more than {MaxPictureBytes} bytes, more than a picture may.");
+            return new StoredPicture(buffer.ToArray(), content.Details.LastModified);
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 416)
+        {
+            // 416: a range request on an empty blob; an empty picture is no picture.
+            return null;
+        }
+    }
+
     /// <summary>Loads a job's networks; throws <see cref="ModelFormatException"/> (or a storage exception) when they cannot be served.</summary>
     public async Task<ServedModel> LoadAsync(JobManifest job, Func<IVolumePredictor, VolumeBatcher> batcher, CancellationToken cancellationToken)
     {
@@ -84,6 +138,13 @@ public sealed class ModelStore(HeadsBlobContainers containers, IOptions<Inferenc
                 }
                 return ServedModel.ForVolumes(job, model, model.Manifest.Architecture.ParameterCount, clock.Elapsed.TotalSeconds, batcher);
             }
+            case TrainingModel.FaceNetPca:
+            {
+                var weights = await ResolveAsync(job, job.Weights!, cancellationToken);
+                var model = await LoadBlobAsync(weights, s => FaceNetPcaModel.Load(s, job.ModelManifest), cancellationToken);
+                long parameters = model.Manifest.Architecture.ParameterCount + model.Basis.numel() + model.Mean.numel();
+                return ServedModel.ForVolumes(job, model, parameters, clock.Elapsed.TotalSeconds, batcher);
+            }
             case TrainingModel.FaceNet2:
             {
                 var model = await LoadFaceNet2Async(job, cancellationToken);
@@ -92,6 +153,36 @@ public sealed class ModelStore(HeadsBlobContainers containers, IOptions<Inferenc
             }
             default:
                 throw new ModelFormatException($"{job.BlobName}: model {job.Model} cannot be served.");
+        }
+    }
+
+    /// <summary>{prefix}pins.json (defaults pinned by hand), or none pinned when it does not exist.</summary>
+    public async Task<(ModelPins Pins, ETag? ETag)> ReadPinsAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var content = await Container.GetBlobClient(Prefix + ModelPins.BlobName).DownloadContentAsync(cancellationToken);
+            return (ModelPins.Parse(content.Value.Content.ToMemory().Span), content.Value.Details.ETag);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return (new ModelPins(), null);
+        }
+    }
+
+    /// <summary>Replaces the pins if they are still those read with <paramref name="etag"/> (null: if there are none); false when another writer came first.</summary>
+    public async Task<bool> TryWritePinsAsync(ModelPins pins, ETag? etag, CancellationToken cancellationToken)
+    {
+        var conditions = etag is { } e ? new BlobRequestConditions { IfMatch = e } : new BlobRequestConditions { IfNoneMatch = ETag.All };
+        try
+        {
+            await Container.GetBlobClient(Prefix + ModelPins.BlobName).UploadAsync(new BinaryData(pins.ToJson()),
+                new BlobUploadOptions { Conditions = conditions, HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" } }, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+        {
+            return false;
         }
     }
 

@@ -17,6 +17,7 @@ public sealed record TrainingJobRequest(
     int? Seed = null,
     int? ShardSize = null,
     bool? PruneConstantVoxels = null,
+    string? Loss = null,
     string? Encoding = null);
 
 /// <summary>POST body of /api/v1/training-jobs/latest-dataset.</summary>
@@ -70,6 +71,7 @@ public static class TrainingJobsApi
                 Seed = request.Seed,
                 ShardSize = request.ShardSize,
                 PruneConstantVoxels = request.PruneConstantVoxels ?? true,
+                Loss = request.Loss,
                 Encoding = request.Encoding,
             };
             try

@@ -36,6 +36,7 @@ public static class Extensions
         builder.Services.AddSingleton<TrainingJobOutcomes>();
         builder.Services.AddSingleton<TrainingJobStatusReader>();
         builder.Services.AddSingleton<FaceNet2Assembly>();
+        builder.Services.AddSingleton<PromotionGate>();
         builder.Services.AddSingleton<VoxelShardTraining>();
         builder.Services.AddSingleton<WholeModelTraining>();
         builder.Services.AddSingleton<TrainingJobCoordinator>();

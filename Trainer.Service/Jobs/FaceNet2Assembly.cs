@@ -33,6 +33,7 @@ public sealed class FaceNet2Assembly(
     TrainedModelStore models,
     TrainingDatasets datasets,
     TrainingJobOutcomes outcomes,
+    PromotionGate gate,
     IOptions<TrainerOptions> options,
     ILogger<FaceNet2Assembly> logger)
 {
@@ -62,22 +63,23 @@ public sealed class FaceNet2Assembly(
         var manifests = await Task.WhenAll(plan.Select(range => models.ReadShardManifestAsync(jobId, range, ct)));
         var data = await datasets.LoadFaceNetAsync(job.DatasetId, ct);
         var engineOptions = TrainingJobOptions.FaceNet2(job.Request, options.Value.EffectiveTorchThreads);
-        var trainUsed = engineOptions.SampleLimit is int limit ? data.Train.Take(limit) : data.Train;
+        var fitUsed = engineOptions.SampleLimit is int limit ? data.Fit.Take(limit) : data.Fit;
         QualityReport? quality = null;
         if (data.HeldOut.Count > 0)
         {
             var predictor = new ShardSequencePredictor(manifests, m => models.OpenShardWeights(jobId, new VoxelShardRange(m.Voxels!.First, m.Voxels.Count)));
-            quality = await TrainingThread.RunAsync(() => FaceNetEvaluation.Evaluate(predictor, trainUsed, data.HeldOut), ct);
+            quality = await TrainingThread.RunAsync(() => FaceNetEvaluation.Evaluate(predictor, fitUsed, data.Validation, data.HeldOut), ct);
         }
+        var promotion = await gate.DecideVolumesAsync(jobId, quality, data, ct);
 
-        var manifest = Manifest(job, engineOptions, plan, manifests, trainUsed.Count, quality);
+        var manifest = Manifest(job, engineOptions, plan, manifests, fitUsed.Count, quality) with { Promotion = promotion };
         if (!await models.TryCreateManifestAsync(manifest, ct))
         {
             logger.LogInformation("Job {JobId}: another replica committed the manifest first", jobId);
             return CompletionCheck.AlreadyCommitted;
         }
-        logger.LogInformation("Job {JobId}: FaceNet2 assembled from {Shards} shards ({Pruned} voxels pruned) in {Seconds:F1} s; held-out IoU {IoU:F3} (mean head {Mean:F3}, ridge {Ridge:F3})",
-            jobId, plan.Count, manifest.PrunedVoxels, clock.Elapsed.TotalSeconds, quality?.Model.OccupancyIoU, quality?.MeanHead.OccupancyIoU, quality?.Ridge.OccupancyIoU);
+        logger.LogInformation("Job {JobId}: FaceNet2 assembled from {Shards} shards ({Pruned} voxels pruned) in {Seconds:F1} s; held-out IoU {IoU:F3} (mean head {Mean:F3}, ridge {Ridge:F3}); {Promotion}",
+            jobId, plan.Count, manifest.PrunedVoxels, clock.Elapsed.TotalSeconds, quality?.Model.OccupancyIoU, quality?.MeanHead.OccupancyIoU, quality?.Ridge.OccupancyIoU, promotion.Reason);
         await outcomes.CompleteAsync(manifest, bus, ct);
         return CompletionCheck.Committed;
     }

@@ -39,6 +39,7 @@ public sealed class PipelineTraining(
             LearningRate = settings.LearningRate,
             SampleLimit = settings.SampleLimit,
             ShardSize = settings.ShardSize,
+            Loss = settings.Loss,
         };
     }
 

@@ -112,4 +112,18 @@ public sealed class TrainedModelStore(HeadsBlobContainers containers)
             return null;
         }
     }
+
+    /// <summary>models/pins.json, or no pins when it does not exist.</summary>
+    public async Task<ModelPins> ReadPinsAsync(CancellationToken ct)
+    {
+        try
+        {
+            var result = await Models.GetBlobClient(ModelPins.BlobName).DownloadContentAsync(ct);
+            return ModelPins.Parse(result.Value.Content.ToMemory().Span);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return new ModelPins();
+        }
+    }
 }

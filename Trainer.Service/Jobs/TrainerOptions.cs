@@ -46,11 +46,12 @@ public sealed class TrainerPipelineOptions
 {
     public bool TrainOnDataset { get; set; }
 
-    /// <summary>Comma-separated, in the order their jobs start: the fast FaceNet3 gives the first usable head.</summary>
-    public string Models { get; set; } = "FaceNet3,HeadsNet,FaceNet2";
+    /// <summary>Comma-separated, in the order their jobs start: the default face model first, the original FaceNet3 last (for comparison).</summary>
+    public string Models { get; set; } = "FaceNetPca,HeadsNet,FaceNet2,FaceNet3";
 
     public PipelineModelSettings FaceNet1 { get; set; } = new() { Epochs = 100 };
     public PipelineModelSettings FaceNet3 { get; set; } = new();
+    public PipelineModelSettings FaceNetPca { get; set; } = new();
     public PipelineModelSettings FaceNet2 { get; set; } = new() { Epochs = 20, ShardSize = 2048 };
     /// <summary>SphereFourier HeadsNet (the default encoding) on the pipeline's 40 heads: meets the HeadsNet bar in ~130 s of one core.</summary>
     public PipelineModelSettings HeadsNet { get; set; } = new() { Epochs = 10 };
@@ -68,6 +69,7 @@ public sealed class TrainerPipelineOptions
         Heads.Core.Contracts.TrainingModel.FaceNet1 => FaceNet1,
         Heads.Core.Contracts.TrainingModel.FaceNet2 => FaceNet2,
         Heads.Core.Contracts.TrainingModel.FaceNet3 => FaceNet3,
+        Heads.Core.Contracts.TrainingModel.FaceNetPca => FaceNetPca,
         _ => HeadsNet,
     };
 }
@@ -79,4 +81,5 @@ public sealed class PipelineModelSettings
     public double? LearningRate { get; set; }
     public int? SampleLimit { get; set; }
     public int? ShardSize { get; set; }
+    public string? Loss { get; set; }
 }

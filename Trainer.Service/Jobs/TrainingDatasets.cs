@@ -18,7 +18,15 @@ public sealed record DatasetDescription(string DatasetId, DatasetKind Kind, IRea
     public DatasetFile? File(string name) => Files.TryGetValue(name, out var f) ? f : null;
 }
 
-public sealed record FaceNetData(FaceNetTrainingSet Train, FaceNetTrainingSet HeldOut);
+/// <summary>A FaceNet dataset's heads: <see cref="Train"/> splits into <see cref="Fit"/> (what models learn from) and <see cref="Validation"/> (thresholds, curves, kept epochs).</summary>
+public sealed record FaceNetData(FaceNetTrainingSet Train, FaceNetTrainingSet HeldOut)
+{
+    private readonly Lazy<(FaceNetTrainingSet Fit, FaceNetTrainingSet Validation)> _split = new(() => FaceNetEvaluation.ValidationSplit(Train));
+
+    public FaceNetTrainingSet Fit => _split.Value.Fit;
+
+    public FaceNetTrainingSet Validation => _split.Value.Validation;
+}
 
 public sealed record HeadsNetData(HeadsNetTrainingSet Train, HeadsNetTrainingSet HeldOut);
 

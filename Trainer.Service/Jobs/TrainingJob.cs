@@ -1,3 +1,4 @@
+using Heads.Core.Training.Jobs;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Heads.Core.Contracts;
@@ -37,6 +38,8 @@ public sealed record TrainingJob
     public double? FinalLoss { get; init; }
     public int? PrunedVoxels { get; init; }
     public QualityReport? Quality { get; init; }
+    /// <summary>Whether the model may serve as a default, and why (see the promotion gate).</summary>
+    public ModelPromotion? Promotion { get; init; }
 
     [JsonIgnore]
     public bool IsFinished => State is TrainingJobState.Completed or TrainingJobState.Failed or TrainingJobState.Cancelled;
@@ -123,6 +126,7 @@ public sealed record TrainingJobStatus
     public string? ManifestBlob { get; init; }
     public int? PrunedVoxels { get; init; }
     public QualityReport? Quality { get; init; }
+    public ModelPromotion? Promotion { get; init; }
     public required StartTraining Request { get; init; }
 }
 

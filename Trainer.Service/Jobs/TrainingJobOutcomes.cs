@@ -60,6 +60,7 @@ public sealed class TrainingJobOutcomes(TrainingJobStore jobs, ILogger<TrainingJ
             FinalLoss = manifest.EpochLosses.Count > 0 ? manifest.EpochLosses[^1] : null,
             PrunedVoxels = manifest.Model == TrainingModel.FaceNet2 ? manifest.PrunedVoxels : null,
             Quality = manifest.Quality,
+            Promotion = manifest.Promotion,
         }, ct);
         if (result is not { Changed: true }) return false;
         logger.LogInformation("Job {JobId}: {Model} on {DatasetId} committed to {Manifest}", manifest.JobId, manifest.Model, manifest.DatasetId, TrainingJobLayout.ManifestPath(manifest.JobId));

@@ -43,6 +43,7 @@ public sealed class TrainingJobStatusReader(TrainingJobStore jobs, TrainedModelS
             LatestLoss = job.FinalLoss,
             PrunedVoxels = job.PrunedVoxels,
             Quality = job.Quality,
+            Promotion = job.Promotion,
             Request = job.Request,
             Replicas = job.Replica is null ? [] : [job.Replica],
         };

@@ -68,7 +68,7 @@ public sealed class VoxelShardTraining(
         {
             try
             {
-                shard = await TrainingThread.RunAsync(() => VoxelShardTrainer.Train(data.Train, range.First, range.Count, engineOptions, monitor, monitor.Token), monitor.Token);
+                shard = await TrainingThread.RunAsync(() => VoxelShardTrainer.Train(data.Fit, range.First, range.Count, engineOptions, monitor, monitor.Token), monitor.Token);
             }
             catch (OperationCanceledException) when (monitor.CancelledByRequest && !ct.IsCancellationRequested)
             {

@@ -11,14 +11,16 @@ using Microsoft.Extensions.Options;
 namespace Trainer.Service.Jobs;
 
 /// <summary>
-/// HeadsNet, FaceNet1 and FaceNet3: one network, trained on one replica with progress and cancellation, then saved
-/// (weights under this attempt's name), evaluated, and committed with the job manifest's create-only write.
+/// HeadsNet, FaceNet1, FaceNet3 and FaceNetPca: one network, trained on one replica with progress and cancellation, then saved
+/// (weights under this attempt's name), evaluated, judged by the promotion gate, and committed with the job manifest's
+/// create-only write. Face models fit the dataset's training heads less its validation heads.
 /// </summary>
 public sealed class WholeModelTraining(
     TrainingJobStore jobs,
     TrainedModelStore models,
     TrainingDatasets datasets,
     TrainingJobOutcomes outcomes,
+    PromotionGate gate,
     IOptions<TrainerOptions> options,
     ILogger<WholeModelTraining> logger)
 {
@@ -58,7 +60,9 @@ public sealed class WholeModelTraining(
                 network = await TrainingThread.RunAsync<IDisposable>(() => data switch
                 {
                     HeadsNetData heads => HeadsNetTrainer.Train(heads.Train, TrainingJobOptions.HeadsNet(job.Request, threads), monitor, monitor.Token),
-                    FaceNetData faces => FaceNetTrainer.Train(faces.Train, TrainingJobOptions.FaceNet(job.Request, threads), monitor, monitor.Token),
+                    FaceNetData faces when job.Model == TrainingModel.FaceNetPca =>
+                        FaceNetPcaTrainer.Train(faces.Fit, faces.Validation, TrainingJobOptions.FaceNetPca(job.Request, threads), monitor, monitor.Token),
+                    FaceNetData faces => FaceNetTrainer.Train(faces.Fit, TrainingJobOptions.FaceNet(job.Request, threads), monitor, monitor.Token, faces.Validation),
                     _ => throw new InvalidOperationException($"No trainer for {data.GetType().Name}."),
                 }, monitor.Token);
             }
@@ -84,6 +88,7 @@ public sealed class WholeModelTraining(
                 {
                     HeadsNetModel headsNetModel => headsNetModel.Save(weights),
                     FaceNetModel faceNetModel => faceNetModel.Save(weights),
+                    FaceNetPcaModel pcaModel => pcaModel.Save(weights),
                     _ => throw new InvalidOperationException($"Cannot save {network.GetType().Name}."),
                 };
                 weightsBlob = await models.UploadWeightsAsync(job.JobId, attempt, weights, ct);
@@ -91,17 +96,30 @@ public sealed class WholeModelTraining(
 
             QualityReport? quality = null;
             HeadsNetQualityReport? pointCloud = null;
-            if (network is FaceNetModel faceNet && data is FaceNetData f && f.HeldOut.Count > 0)
+            ModelPromotion promotion;
+            if (network is IVolumePredictor faceModel && data is FaceNetData f)
             {
-                var trainUsed = TrainingJobOptions.FaceNet(job.Request, threads).SampleLimit is int limit ? f.Train.Take(limit) : f.Train;
-                quality = await TrainingThread.RunAsync(() => FaceNetEvaluation.Evaluate(faceNet, trainUsed, f.HeldOut), ct);
+                int? sampleLimit = job.Model == TrainingModel.FaceNetPca
+                    ? TrainingJobOptions.FaceNetPca(job.Request, threads).SampleLimit
+                    : TrainingJobOptions.FaceNet(job.Request, threads).SampleLimit;
+                var fitUsed = sampleLimit is int limit ? f.Fit.Take(limit) : f.Fit;
+                if (f.HeldOut.Count > 0)
+                    quality = await TrainingThread.RunAsync(() => FaceNetEvaluation.Evaluate(faceModel, fitUsed, f.Validation, f.HeldOut), ct);
+                promotion = await gate.DecideVolumesAsync(job.JobId, quality, f, ct);
+            }
+            else
+            {
+                promotion = PromotionGate.DecideHeads(true, "HEADSNET-BAR-PLACEHOLDER");
             }
             if (network is HeadsNetModel headsNet && data is HeadsNetData h)
                 pointCloud = await TrainingThread.RunAsync(() => HeadsNetEvaluation.Evaluate(headsNet, h.Train, cancellationToken: ct), ct);
 
-            var engineOptions = data is HeadsNetData
-                ? JsonSerializer.SerializeToNode(TrainingJobOptions.HeadsNet(job.Request, threads), ModelManifest.JsonOptions)
-                : JsonSerializer.SerializeToNode(TrainingJobOptions.FaceNet(job.Request, threads), ModelManifest.JsonOptions);
+            var engineOptions = job.Model switch
+            {
+                TrainingModel.HeadsNet => JsonSerializer.SerializeToNode(TrainingJobOptions.HeadsNet(job.Request, threads), ModelManifest.JsonOptions),
+                TrainingModel.FaceNetPca => JsonSerializer.SerializeToNode(TrainingJobOptions.FaceNetPca(job.Request, threads), ModelManifest.JsonOptions),
+                _ => JsonSerializer.SerializeToNode(TrainingJobOptions.FaceNet(job.Request, threads), ModelManifest.JsonOptions),
+            };
             var manifest = new TrainingJobManifest
             {
                 JobId = job.JobId,
@@ -111,10 +129,12 @@ public sealed class WholeModelTraining(
                 HyperParameters = engineOptions as JsonObject,
                 TrainingSamples = weightsManifest.TrainingSamples,
                 EpochLosses = weightsManifest.EpochLosses,
+                ValidationLosses = weightsManifest.ValidationLosses,
                 WeightsBlob = weightsBlob,
                 Weights = weightsManifest,
                 Quality = quality,
                 PointCloud = pointCloud,
+                Promotion = promotion,
                 CreatedAt = DateTimeOffset.UtcNow,
             };
             if (!await models.TryCreateManifestAsync(manifest, ct))
@@ -126,8 +146,8 @@ public sealed class WholeModelTraining(
                 return;
             }
             activity?.SetTag("heads.job.outcome", "completed");
-            logger.LogInformation("Job {JobId}: {Model} trained in {Seconds:F1} s, final loss {Loss:G4}", job.JobId, job.Model, clock.Elapsed.TotalSeconds,
-                manifest.EpochLosses.Count > 0 ? manifest.EpochLosses[^1] : double.NaN);
+            logger.LogInformation("Job {JobId}: {Model} trained in {Seconds:F1} s, final loss {Loss:G4}; {Promotion}: {Reason}", job.JobId, job.Model, clock.Elapsed.TotalSeconds,
+                manifest.EpochLosses.Count > 0 ? manifest.EpochLosses[^1] : double.NaN, promotion.Promoted ? "promoted" : "not promoted", promotion.Reason);
             await outcomes.CompleteAsync(manifest, bus, ct);
         }
     }

@@ -25,6 +25,9 @@ public sealed class CommandLineTests(Workspace workspace)
     [InlineData("train status")]
     [InlineData("train cancel")]
     [InlineData("models")]
+    [InlineData("models gallery")]
+    [InlineData("models losses")]
+    [InlineData("gallery")]
     public async Task Every_command_has_help(string command)
     {
         var args = command.Split(' ', StringSplitOptions.RemoveEmptyEntries).Append("--help").ToArray();

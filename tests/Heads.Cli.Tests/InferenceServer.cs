@@ -27,6 +27,9 @@ public sealed class InferenceServer(Workspace workspace) : IAsyncLifetime
     public Guid HeadsNetJob { get; } = Guid.NewGuid();
     public string Url { get; private set; } = "";
 
+    /// <summary>FaceNet3's stored gallery (any PNG will do: the tool must write exactly what the service answers).</summary>
+    public byte[] FaceNet3Gallery { get; } = Heads.Core.Rendering.ModelPictures.LossCurves([0.4, 0.2, 0.1], [0.5, 0.3], "stand-in gallery", 240, 160);
+
     public async ValueTask InitializeAsync()
     {
         var ct = TestContext.Current.CancellationToken;
@@ -36,6 +39,7 @@ public sealed class InferenceServer(Workspace workspace) : IAsyncLifetime
         await models.CreateIfNotExistsAsync(cancellationToken: ct);
         await StoreAsync(models, prefix, FaceNet3Job, TrainingModel.FaceNet3, Workspace.FaceNet3File, Workspace.FaceNet3.Manifest, ct);
         await StoreAsync(models, prefix, HeadsNetJob, TrainingModel.HeadsNet, Workspace.HeadsNetFile, Workspace.HeadsNet.Manifest, ct);
+        await models.GetBlobClient(prefix + ModelJobLayout.GalleryBlob(FaceNet3Job)).UploadAsync(new BinaryData(FaceNet3Gallery), overwrite: true, ct);
 
         int port = FreePort();
         Url = $"http://127.0.0.1:{port}";

@@ -23,6 +23,36 @@ public sealed class LocalModelTests(Workspace workspace)
     }
 
     [Fact]
+    public async Task Gallery_draws_a_local_FaceNets_predictions_for_a_datasets_held_out_heads()
+    {
+        byte[][] faces = [TestFace, FaceImage.Load(workspace.HeadPhoto)];
+        byte[][] volumes = [Workspace.Sphere(10), Workspace.Sphere(12)];
+        var data = Directory.CreateDirectory(Path.Combine(folder, "data")).FullName;
+        await File.WriteAllBytesAsync(Path.Combine(data, "heldout_x.dat"), [.. faces.SelectMany(f => f)], TestContext.Current.CancellationToken);
+        await File.WriteAllBytesAsync(Path.Combine(data, "heldout_y.dat"), [.. volumes.SelectMany(v => v)], TestContext.Current.CancellationToken);
+
+        var run = await HeadsTool.ExpectAsync(0, folder, "gallery", "--model", workspace.FaceNet3File, "--dataset", "data", "-o", "gallery.png", "--tile", "64");
+        Assert.Contains("2 held-out heads", run.Output);
+        // The same picture as the engine draws from the same predictions: the tool adds nothing of its own.
+        var batch = workspace.FaceNet3.PredictVolumes([.. faces.SelectMany(f => f)]);
+        var expected = faces.Select((face, i) =>
+        {
+            var predicted = batch.AsSpan(i * 32768, 32768).ToArray();
+            var score = Heads.Core.Training.FaceNetEvaluation.Score(predicted, volumes[i]);
+            return new Heads.Core.Rendering.GalleryHead(face, volumes[i], predicted,
+                string.Create(CultureInfo.InvariantCulture, $"held-out {i + 1}: IoU {score.OccupancyIoU:F2}, MAE {score.GrayscaleMae:F1}"));
+        }).ToList();
+        Assert.Equal(Heads.Core.Rendering.ModelPictures.VolumeGallery(expected, 64), await File.ReadAllBytesAsync(Path.Combine(folder, "gallery.png"), TestContext.Current.CancellationToken));
+
+        await HeadsTool.ExpectAsync(0, folder, "gallery", "--model", workspace.HeadsNetFile, "-o", "seeds.png", "-n", "2", "--tile", "64");
+        using var seeds = SixLabors.ImageSharp.Image.Load(Path.Combine(folder, "seeds.png"));
+        Assert.Equal(4 + 2 * (2 * 64 + 16), seeds.Width);
+
+        Assert.Contains("--dataset", await HeadsTool.ExpectInputErrorAsync(folder, "gallery", "--model", workspace.FaceNet3File, "-o", "x.png"));
+        Assert.Contains("heldout_x.dat", await HeadsTool.ExpectInputErrorAsync(folder, "gallery", "--model", workspace.FaceNet3File, "--dataset", ".", "-o", "x.png"));
+    }
+
+    [Fact]
     public async Task Predict_with_a_trainer_job_folder_checks_and_uses_its_weights()
     {
         var expected = workspace.TrainerJob.PredictVolumes(TestFace);

@@ -42,6 +42,21 @@ public sealed class ServerTests(InferenceServer server) : IClassFixture<Inferenc
     }
 
     [Fact]
+    public async Task Models_gallery_writes_the_served_jobs_picture_and_a_missing_one_is_an_input_error()
+    {
+        var run = await HeadsTool.ExpectAsync(0, folder, "models", "gallery", server.FaceNet3Job.ToString(), "-o", "gallery.png", "--server", server.Url);
+        Assert.Contains("wrote gallery.png", run.Output);
+        Assert.Equal(server.FaceNet3Gallery, await File.ReadAllBytesAsync(Path.Combine(folder, "gallery.png"), TestContext.Current.CancellationToken));
+
+        var missing = await HeadsTool.ExpectInputErrorAsync(folder, "models", "losses", server.FaceNet3Job.ToString(), "-o", "losses.png", "--server", server.Url);
+        Assert.Contains("404", missing);
+        Assert.Contains("losses.png", missing);
+        Assert.False(File.Exists(Path.Combine(folder, "losses.png")));
+        Assert.Contains("not a job id", await HeadsTool.ExpectInputErrorAsync(folder, "models", "gallery", "../x", "-o", "g.png", "--server", server.Url));
+        Assert.Contains(".png", await HeadsTool.ExpectInputErrorAsync(folder, "models", "gallery", server.FaceNet3Job.ToString(), "-o", "g.jpg", "--server", server.Url));
+    }
+
+    [Fact]
     public async Task The_services_refusals_are_input_errors_with_its_reason()
     {
         Assert.Contains("503", await HeadsTool.ExpectInputErrorAsync(folder, "predict", SharedData.TestFace, "--server", server.Url, "--model", "facenet2"));

@@ -130,7 +130,7 @@ public sealed class ServingUnitTests
         var registry = new ModelRegistry();
         registry.Publish(new ModelSnapshot([model], [], DateTimeOffset.UtcNow, 1));
 
-        var lease = registry.Acquire(s => s.NewestFaceNet());
+        var lease = registry.Acquire(s => s.DefaultFaceNet());
         Assert.NotNull(lease);
         registry.Publish(new ModelSnapshot([], [], DateTimeOffset.UtcNow, 2));
         Assert.False(predictor.Disposed);

@@ -34,6 +34,9 @@ public sealed class FakeInferenceService : IAsyncDisposable
     /// <summary>Sample photos by file name; empty unless a test adds some.</summary>
     public ConcurrentDictionary<string, byte[]> Samples { get; } = new();
 
+    /// <summary>Stored model pictures by "{jobId}/{gallery|losses}.png"; empty unless a test adds some (then 404 ProblemDetails).</summary>
+    public ConcurrentDictionary<string, byte[]> Pictures { get; } = new();
+
     public Uri BaseAddress { get; private set; } = new("http://127.0.0.1/");
 
     private FakeInferenceService(WebApplication app) => this.app = app;
@@ -75,6 +78,11 @@ public sealed class FakeInferenceService : IAsyncDisposable
             new { name = "bare" },
             new { name = "headsnet", kind = "HeadsNet", trainedAt = "2026-11-19T08:00:00Z" },
         }));
+
+        app.MapGet("/api/v1/models/{jobId}/{file}", (string jobId, string file) =>
+            Pictures.TryGetValue($"{jobId}/{file}", out var png)
+                ? Results.File(png, "image/png")
+                : Results.Problem(title: "No picture", detail: $"Job {jobId} has no {file}.", statusCode: 404));
 
         app.MapGet("/api/v1/samples", () => Results.Json(Samples.Keys.Order()
             .Select(file => new { name = Path.GetFileNameWithoutExtension(file), url = $"/api/v1/samples/{file}" })));

@@ -248,6 +248,46 @@ public sealed partial class ViewerPageTests(ViewerFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task Pictures_panel_shows_the_default_models_gallery_and_notes_a_missing_loss_chart()
+    {
+        // The default face model (facenet3, job "job-3") has a gallery but no loss chart; facenet1 has a loss chart only.
+        var gallery = Heads.Core.Rendering.ModelPictures.LossCurves([0.3, 0.2], null, "gallery stand-in", 300, 150);
+        Service.Pictures["job-3/gallery.png"] = gallery;
+        Service.Pictures["job-1/losses.png"] = Heads.Core.Rendering.ModelPictures.LossCurves([0.5, 0.4], [0.6], "facenet1", 240, 140);
+        var tab = await OpenAsync("", "idle");
+        await using var _ = tab;
+
+        Assert.Equal("shown", await WaitForPictureAsync(tab, "gallery", "shown", "missing"));
+        Assert.Equal(300, (await tab.EvaluateAsync("document.getElementById('gallery-image').naturalWidth")).GetInt32());
+        Assert.False((await tab.EvaluateAsync("document.getElementById('gallery-figure').hidden")).GetBoolean());
+        Assert.Equal("missing", await WaitForPictureAsync(tab, "losses", "shown", "missing"));
+        Assert.True((await tab.EvaluateAsync("document.getElementById('losses-figure').hidden")).GetBoolean());
+        Assert.Contains("No loss chart stored", await tab.TextAsync("losses-note"), StringComparison.Ordinal);
+        Assert.Contains(tab.RequestedUrls(), u => u.EndsWith("/api/v1/models/job-3/gallery.png", StringComparison.Ordinal));
+        Directory.CreateDirectory(ViewerFixture.ScreenshotDirectory);
+        await File.WriteAllBytesAsync(Path.Combine(ViewerFixture.ScreenshotDirectory, "pictures-panel.png"), await tab.ScreenshotAsync(), TestContext.Current.CancellationToken);
+
+        // Choosing another face model shows its pictures instead.
+        await tab.EvaluateAsync("(() => { const m = document.getElementById('model'); m.value = 'facenet1'; m.dispatchEvent(new Event('change')); })()");
+        Assert.Equal("shown", await WaitForPictureAsync(tab, "losses", "shown", "missing"));
+        Assert.Equal("missing", await WaitForPictureAsync(tab, "gallery", "shown", "missing"));
+        Assert.Equal("facenet1", (await tab.EvaluateAsync("document.getElementById('pictures-model').value")).GetString());
+        Assert.Empty(tab.Exceptions());
+    }
+
+    private static async Task<string> WaitForPictureAsync(ViewerTab tab, string picture, params string[] states)
+    {
+        var deadline = DateTime.UtcNow + PageTimeout;
+        while (true)
+        {
+            var state = (await tab.EvaluateAsync($"document.getElementById('{picture}-figure').dataset.state ?? ''")).GetString() ?? "";
+            if (states.Contains(state)) return state;
+            Assert.True(DateTime.UtcNow < deadline, $"The {picture} picture stayed '{state}'.");
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+    }
+
+    [Fact]
     public void Page_references_only_its_own_files()
     {
         var html = File.ReadAllText(Path.Combine(ViewerSite.WebRoot, "index.html"));

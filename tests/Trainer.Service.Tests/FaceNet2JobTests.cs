@@ -201,7 +201,7 @@ public sealed class FaceNet2JobTests(RealInfrastructure infrastructure) : IAsync
         var data = await host.Service<TrainingDatasets>().LoadFaceNetAsync(dataset, ct);
         foreach (var range in VoxelShardPlan.Split(16384))
         {
-            using var shard = VoxelShardTrainer.Train(data.Train, range.First, range.Count, TrainingJobOptions.FaceNet2(command, 2));
+            using var shard = VoxelShardTrainer.Train(data.Fit, range.First, range.Count, TrainingJobOptions.FaceNet2(command, 2));
             using var weights = new MemoryStream();
             var manifest = shard.Save(weights);
             Assert.Equal(ShardCommit.Stored, await models.CommitShardAsync(command.JobId, range, weights, manifest, ct));

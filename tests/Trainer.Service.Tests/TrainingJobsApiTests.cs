@@ -67,10 +67,19 @@ public sealed class TrainingJobsApiTests(RealInfrastructure infrastructure) : IA
 
         var models = Storage.Models(infrastructure);
         var manifest = TrainingJobManifest.Parse((await models.GetBlobClient(TrainingJobLayout.ManifestBlob(queued.JobId)).DownloadContentAsync(ct)).Value.Content.ToMemory().Span);
-        Assert.Equal((TrainingModel.FaceNet3, dataset, 12), (manifest.Model, manifest.DatasetId, manifest.TrainingSamples));
+        // 12 training heads: 2 are validation heads (thresholds, curves), 10 are fitted.
+        Assert.Equal((TrainingModel.FaceNet3, dataset, 10), (manifest.Model, manifest.DatasetId, manifest.TrainingSamples));
         Assert.Equal(3, manifest.EpochLosses.Count);
+        Assert.Equal(3, manifest.ValidationLosses.Count);
         Assert.Equal(4, manifest.Quality!.HeldOutCount);
+        Assert.Equal(2, manifest.Quality.ValidationCount);
         Assert.InRange(manifest.Quality.Model.OccupancyIoU, 0, 1);
+        Assert.InRange(manifest.Quality.Model.ThresholdIoU, 0, 1);
+        Assert.Equal(4, manifest.Quality.PerHead!.Count);
+        Assert.NotNull(manifest.Quality.VersusRidge);
+        // Three epochs on ten heads cannot beat ridge on four held-out heads: the gate stores it, but not as a default.
+        Assert.False(manifest.Promotion!.Promoted);
+        Assert.StartsWith("not promoted", manifest.Promotion.Reason);
         Assert.Equal(3, (int)manifest.HyperParameters!["epochs"]!);
         var weights = await models.GetBlobClient(manifest.WeightsBlob).GetPropertiesAsync(cancellationToken: ct);
         Assert.Equal(manifest.Weights!.WeightsBytes, weights.Value.ContentLength);

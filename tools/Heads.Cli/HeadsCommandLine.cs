@@ -15,6 +15,7 @@ public static class HeadsCommandLine
         PredictCommand.Create(),
         SampleCommand.Create(),
         RenderCommand.Create(),
+        GalleryCommand.Create(),
         InspectCommand.Create(),
         VoxelizeCommand.Create(),
         GenerateCommand.Create(),

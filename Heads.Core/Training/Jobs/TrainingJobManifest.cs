@@ -49,6 +49,10 @@ public sealed record TrainingJobManifest
     public int ShardSize { get; init; }
     public int PrunedVoxels { get; init; }
     public QualityReport? Quality { get; init; }
+    /// <summary>Whether this model may serve as its family's default, and why (absent in manifests written before the gate).</summary>
+    public ModelPromotion? Promotion { get; init; }
+    /// <summary>Loss on the validation heads after each epoch (face models; FaceNet2 averaged over shards).</summary>
+    public IReadOnlyList<double> ValidationLosses { get; init; } = [];
     /// <summary>HeadsNet: its training heads and mid-seeds against the bar (<see cref="HeadsNetEvaluation"/>).</summary>
     [JsonConverter(typeof(HeadsNetQualityReportJsonConverter))]
     public HeadsNetQualityReport? PointCloud { get; init; }

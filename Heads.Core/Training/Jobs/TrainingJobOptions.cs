@@ -19,9 +19,12 @@ public static class TrainingJobOptions
         {
             case TrainingModel.HeadsNet: HeadsNet(command, 0); break;
             case TrainingModel.FaceNet1 or TrainingModel.FaceNet3: FaceNet(command, 0); break;
+            case TrainingModel.FaceNetPca: FaceNetPca(command, 0); break;
             case TrainingModel.FaceNet2: FaceNet2(command, 0); ShardSize(command); break;
-            default: throw new ArgumentException($"Unknown model {command.Model}; use HeadsNet, FaceNet1, FaceNet2 or FaceNet3.");
+            default: throw new ArgumentException($"Unknown model {command.Model}; use one of {string.Join(", ", Enum.GetNames<TrainingModel>())}.");
         }
+        if (command.Loss is not null && command.Model == TrainingModel.HeadsNet)
+            throw new ArgumentException("loss applies to the face models, not HeadsNet.");
         if (command.ShardSize is not null && command.Model != TrainingModel.FaceNet2)
             throw new ArgumentException($"shardSize applies to FaceNet2 only, not {command.Model}.");
         if (command.Encoding is not null && command.Model != TrainingModel.HeadsNet)
@@ -65,6 +68,26 @@ public static class TrainingJobOptions
             SampleLimit = command.SampleLimit ?? defaults.SampleLimit,
             Seed = command.Seed ?? defaults.Seed,
             Threads = threads,
+            Loss = Loss(command, defaults.Loss),
+        };
+        Check(options.Validate);
+        return options;
+    }
+
+    /// <summary>The default face model; unset values keep <see cref="FaceNetPcaOptions"/>' defaults.</summary>
+    public static FaceNetPcaOptions FaceNetPca(StartTraining command, int threads)
+    {
+        Expect(command, TrainingModel.FaceNetPca);
+        var defaults = new FaceNetPcaOptions();
+        var options = defaults with
+        {
+            Optimizer = Optimizer(command, defaults.Optimizer),
+            BatchSize = command.BatchSize ?? defaults.BatchSize,
+            Epochs = command.Epochs ?? defaults.Epochs,
+            SampleLimit = command.SampleLimit ?? defaults.SampleLimit,
+            Seed = command.Seed ?? defaults.Seed,
+            Threads = threads,
+            Loss = Loss(command, defaults.Loss),
         };
         Check(options.Validate);
         return options;
@@ -86,6 +109,7 @@ public static class TrainingJobOptions
             // A shard smaller than the engine's block trains as one ensemble; a larger one in blocks of the default size.
             EnsembleSize = Math.Min(shardSize, defaults.EnsembleSize),
             Threads = threads,
+            Loss = Loss(command, defaults.Loss),
         };
         Check(options.Validate);
         return options;
@@ -127,6 +151,14 @@ public static class TrainingJobOptions
         if (command.LearningRate is double lr && !(lr > 0 && double.IsFinite(lr)))
             throw new ArgumentException($"learningRate must be a positive number; it was {lr}.");
         return defaults with { Kind = kind, LearningRate = command.LearningRate ?? defaults.LearningRate };
+    }
+
+    private static Training.VolumeLoss Loss(StartTraining command, Training.VolumeLoss defaults)
+    {
+        if (command.Loss is null) return defaults;
+        return Training.VolumeLosses.TryParse(command.Loss, out var loss)
+            ? loss
+            : throw new ArgumentException($"Unknown loss '{command.Loss}'; use mse or empty-aware.");
     }
 
     private static void Expect(StartTraining command, TrainingModel model)

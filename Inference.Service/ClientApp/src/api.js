@@ -59,6 +59,15 @@ export async function fetchModels() {
     .filter(m => typeof m.name === 'string');
 }
 
+/**
+ * The URL of a trained job's stored picture (GET /api/v1/models/{jobId}/gallery.png or losses.png). The page shows it
+ * with an <img>, so a 404 (no such picture yet) arrives as the image's error event, not as an exception.
+ */
+export function modelPictureUrl(jobId, picture) {
+  if (picture !== 'gallery' && picture !== 'losses') throw new Error(`Unknown model picture '${picture}'`);
+  return `api/v1/models/${encodeURIComponent(jobId)}/${picture}.png`;
+}
+
 /** GET /api/v1/samples: sample face photos; an empty list is normal. */
 export async function fetchSamples() {
   const response = await send('api/v1/samples', { headers: { accept: 'application/json' } }, 'Loading the sample photos');

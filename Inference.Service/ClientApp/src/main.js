@@ -2,7 +2,7 @@
 // URL parameters: model=<name>, threshold=<0..255>, seed=<int>, points=<n>, and demo=random | predict-sample
 // | predict (drawn test face) to run once by itself (used by screenshots and browser tests).
 import './styles.css';
-import { fetchModels, fetchRandomHead, fetchSamplePhoto, fetchSamples, predictVolume } from './api.js';
+import { fetchModels, fetchRandomHead, fetchSamplePhoto, fetchSamples, modelPictureUrl, predictVolume } from './api.js';
 import { decodePhoto, drawGrayscalePreview, drawTestFace, isAcceptedPhoto } from './facePhoto.js';
 import { readPlyPointCloud } from './plyPointCloud.js';
 import { Viewport } from './viewport.js';
@@ -38,6 +38,11 @@ const ui = {
   viewport: $('viewport'),
   caption: $('stage-caption'),
   busy: $('busy'),
+  picturesModel: $('pictures-model'),
+  pictures: {
+    gallery: { figure: $('gallery-figure'), link: $('gallery-link'), image: $('gallery-image'), note: $('gallery-note'), what: 'gallery' },
+    losses: { figure: $('losses-figure'), link: $('losses-link'), image: $('losses-image'), note: $('losses-note'), what: 'loss chart' },
+  },
 };
 
 const params = new URLSearchParams(location.search);
@@ -171,12 +176,69 @@ function defaultModel(list) {
   return best;
 }
 
+/** The job id pictures are stored under (the service lists it as jobId; older lists only had a name). */
+function pictureKey(model) {
+  return model ? model.jobId ?? model.name : null;
+}
+
+/**
+ * Shows the stored gallery and loss chart of a model; a picture the service answers 404 for (not written yet, or
+ * a model trained before pictures existed) is hidden and a short note says so. Each panel reports its state in
+ * data-state (loading, shown, missing, none) for tests.
+ */
+function showPictures(model) {
+  const key = pictureKey(model);
+  for (const [picture, part] of Object.entries(ui.pictures)) {
+    part.figure.hidden = true;
+    part.note.hidden = false;
+    if (!key) {
+      part.note.textContent = picture === 'gallery' ? 'No model to show pictures of.' : '';
+      part.figure.dataset.state = 'none';
+      part.image.removeAttribute('src');
+      continue;
+    }
+    const url = modelPictureUrl(key, picture);
+    part.figure.dataset.state = 'loading';
+    part.note.textContent = `Loading the ${part.what}…`;
+    // A late answer for a model no longer chosen must not overwrite the current one.
+    part.image.onload = () => {
+      if (part.image.getAttribute('src') !== url) return;
+      part.figure.hidden = false;
+      part.note.hidden = true;
+      part.figure.dataset.state = 'shown';
+    };
+    part.image.onerror = () => {
+      if (part.image.getAttribute('src') !== url) return;
+      part.note.textContent = `No ${part.what} stored for ${model.kind ? model.kind + ' ' : ''}${key}.`;
+      part.figure.dataset.state = 'missing';
+    };
+    part.link.href = url;
+    part.image.src = url;
+  }
+}
+
+function fillPicturesModels(chosenFace) {
+  ui.picturesModel.innerHTML = '';
+  if (models.length === 0) {
+    ui.picturesModel.appendChild(new Option('(no model trained yet)', ''));
+    showPictures(null);
+    return;
+  }
+  for (const m of models) ui.picturesModel.appendChild(new Option(m.kind ? `${m.name} — ${m.kind}` : m.name, m.name));
+  const first = models.find(m => m.name === chosenFace) ?? models[0];
+  ui.picturesModel.value = first.name;
+  showPictures(first);
+}
+
 async function loadModels() {
   try {
     models = await fetchModels();
   } catch (error) {
     ui.model.innerHTML = '';
     ui.model.appendChild(new Option('(model list unavailable)', ''));
+    ui.picturesModel.innerHTML = '';
+    ui.picturesModel.appendChild(new Option('(model list unavailable)', ''));
+    showPictures(null);
     throw error;
   }
   const faceModels = models.filter(m => !isHeadsNet(m));
@@ -192,6 +254,7 @@ async function loadModels() {
     ui.model.value = chosen.name;
     describeQuality(faceModels.find(m => m.name === chosen.name));
   }
+  fillPicturesModels(ui.model.value);
   const heads = models.filter(isHeadsNet);
   ui.headsModel.textContent = heads.length
     ? `Model ${heads[0].name}${formatDate(heads[0].trainedAt) ? `, trained ${formatDate(heads[0].trainedAt)}` : ''}`
@@ -308,8 +371,14 @@ function wireControls() {
 
   ui.model.addEventListener('change', () => {
     describeQuality(models.find(m => m.name === ui.model.value));
+    // The pictures follow the face model chosen; their own selector can still show any other model.
+    if (models.some(m => m.name === ui.model.value)) {
+      ui.picturesModel.value = ui.model.value;
+      showPictures(models.find(m => m.name === ui.model.value));
+    }
     if (currentPhoto) work('Predicting…', predictCurrent);
   });
+  ui.picturesModel.addEventListener('change', () => showPictures(models.find(m => m.name === ui.picturesModel.value)));
   ui.threshold.addEventListener('input', () => {
     ui.thresholdValue.textContent = ui.threshold.value;
     if (viewport && viewport.volume) describeVolume(viewport.setThreshold(threshold()), viewport.volume);

@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Heads.Cli.Files;
 using Heads.Cli.Models;
-using Heads.Cli.Rendering;
+using Heads.Core.Rendering;
 using Heads.Core.Datasets;
 using Heads.Core.Geometry.Ply;
 using Heads.Core.Models;

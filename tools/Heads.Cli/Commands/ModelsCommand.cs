@@ -1,11 +1,15 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Heads.Cli.Files;
 using Heads.Cli.Services;
 
 namespace Heads.Cli.Commands;
 
-/// <summary><c>heads models</c>: what the inference service serves (and skipped, with why).</summary>
+/// <summary>
+/// <c>heads models</c>: what the inference service serves (and skipped, with why); <c>heads models gallery|losses JOB_ID</c>:
+/// a served job's pictures as the trainer stored them.
+/// </summary>
 public static class ModelsCommand
 {
     public static Command Create()
@@ -13,6 +17,8 @@ public static class ModelsCommand
         var server = CommonOptions.Server("inference service", ServiceAddresses.Inference);
         var reload = new Option<bool>("--reload") { Description = "Rescan storage first (POST /api/v1/models/reload)." };
         var command = new Command("models", "The models the inference service serves, newest first, with their held-out quality (GET /api/v1/models).") { server, reload };
+        command.Subcommands.Add(Picture("gallery", "gallery.png", "A served job's gallery: held-out heads (photo, true, predicted) or HeadsNet seeds, as PNG."));
+        command.Subcommands.Add(Picture("losses", "losses.png", "A served job's training and held-out loss per epoch, as a PNG chart."));
         CommandAction.Set(command, async (result, ct) =>
         {
             using var client = new ServiceClient("inference service", result.GetValue(server), ServiceAddresses.Inference, TimeSpan.FromMinutes(5));
@@ -29,6 +35,37 @@ public static class ModelsCommand
             }
             foreach (var s in listing?["skipped"] as JsonArray ?? [])
                 Console.WriteLine($"skipped   {Progress.Text(s, "blobName") ?? Progress.Text(s, "blob")}: {Progress.Text(s, "reason")}");
+        });
+        return command;
+    }
+
+    /// <summary>The PNG signature: an answer that does not start with it is not written, whatever its content type said.</summary>
+    private static ReadOnlySpan<byte> PngSignature => [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
+
+    private const int MaxPictureBytes = 16 << 20;
+
+    private static Command Picture(string name, string file, string description)
+    {
+        var job = new Argument<string>("JOB_ID") { Description = "The training job's id (a GUID, as `heads models` lists it)." };
+        var output = CommonOptions.Output("The PNG to write.", required: true);
+        var server = CommonOptions.Server("inference service", ServiceAddresses.Inference);
+        var command = new Command(name, $"{description} (GET /api/v1/models/{{jobId}}/{file})") { job, output, server };
+        CommandAction.Set(command, async (result, ct) =>
+        {
+            var text = result.GetValue(job)!;
+            if (!Guid.TryParse(text, out var jobId)) throw new InputException($"JOB_ID '{text}' is not a job id (a GUID such as {Guid.Empty:D}).");
+            var path = result.GetValue(output)!;
+            if (!string.Equals(Path.GetExtension(path), ".png", StringComparison.OrdinalIgnoreCase))
+                throw new InputException($"cannot write {path}: the picture is a PNG, so the file must end in .png.");
+            using var client = new ServiceClient("inference service", result.GetValue(server), ServiceAddresses.Inference, TimeSpan.FromMinutes(2));
+            using var response = await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"api/v1/models/{jobId:D}/{file}"), ct);
+            if (response.Content.Headers.ContentLength > MaxPictureBytes)
+                throw new InputException($"the {client.Service} answered a {response.Content.Headers.ContentLength:N0}-byte {file}; a picture is at most {MaxPictureBytes:N0}.");
+            var png = await response.Content.ReadAsByteArrayAsync(ct);
+            if (!png.AsSpan().StartsWith(PngSignature))
+                throw new InputException($"the {client.Service} answered {file} with {png.Length:N0} bytes that are not a PNG.");
+            Atomic.Write(path, png);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"job {jobId:D}: wrote {path} ({png.Length:N0} bytes)"));
         });
         return command;
     }

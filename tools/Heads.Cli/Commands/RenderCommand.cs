@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Heads.Cli.Files;
-using Heads.Cli.Rendering;
+using Heads.Core.Rendering;
 using Heads.Core.Geometry;
 using Heads.Core.Geometry.Ply;
 using Heads.Core.Models;
@@ -39,8 +39,10 @@ public static class RenderCommand
             var extension = Path.GetExtension(outputPath).ToLowerInvariant();
             if (extension is not (".png" or ".jpg" or ".jpeg")) throw new InputException($"cannot write a picture as '{extension}' ({outputPath}): use .png or .jpg.");
             var yaws = ParseAngles(result.GetValue(angles)!);
+            int tile = result.GetValue(size);
+            if (tile is < 16 or > 4096) throw new InputException($"--size must be within 16..4096 pixels; it was {tile}.");
             var scene = Load(path, CommonOptions.ThresholdValue(result.GetValue(threshold)), out var what);
-            using var image = HeadViews.Render(scene, yaws, result.GetValue(size), result.GetValue(pitch));
+            using var image = HeadViews.Render(scene, yaws, tile, result.GetValue(pitch));
             Atomic.Write(outputPath, s =>
             {
                 if (extension == ".png") image.SaveAsPng(s);
@@ -100,7 +102,8 @@ public static class RenderCommand
             {
                 var volume = VolumeFiles.Read(path);
                 what = VolumeFiles.Describe(volume);
-                return HeadViews.VolumeSurface(volume, threshold);
+                return HeadViews.TryVolumeSurface(volume, threshold)
+                    ?? throw new InputException($"the volume has no voxel ≥ {threshold}: nothing to draw (try a lower --threshold).");
             }
             default:
                 throw new InputException($"{path}: render reads .ply, .obj, .csv, .raw or .json.");

@@ -3,7 +3,7 @@ using System.Globalization;
 using Heads.Cli.Files;
 using Heads.Cli.Models;
 using Heads.Cli.Services;
-using Heads.Cli.Rendering;
+using Heads.Core.Rendering;
 using Heads.Core.Geometry.Ply;
 using Heads.Core.Inference;
 using Heads.Core.Models;

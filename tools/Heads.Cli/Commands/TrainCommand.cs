@@ -62,6 +62,7 @@ public static class TrainCommand
             if (result.GetValue(noWait)) return;
             var done = await Progress.FollowAsync(client, $"training job {id}", $"{Api}/{id}", Line, Finished, Progress.Interval(result.GetValue(interval)), ct);
             if (done["quality"] is JsonObject quality) Console.WriteLine($"held-out quality: {HeldOutQuality.Describe(quality)}");
+            if (HeldOutQuality.Promotion(done["promotion"]) is { } promotion) Console.WriteLine(promotion);
             if (Progress.Text(done, "manifestBlob") is { } manifest) Console.WriteLine($"model: {manifest}");
         });
 

@@ -17,6 +17,32 @@ public static class HeldOutQuality
         var verdict = quality["beatsBaselines"] is JsonValue beats && beats.TryGetValue<bool>(out var b)
             ? b ? ": beats both baselines" : ": does not beat both baselines"
             : "";
-        return $"IoU {Scores("occupancyIoU", "F3")}, grayscale MAE {Scores("grayscaleMae", "F2")} on {Progress.Number(quality, "heldOutCount")} heads{verdict}";
+        var summary = $"IoU {Scores("occupancyIoU", "F3")}, grayscale MAE {Scores("grayscaleMae", "F2")} on {Progress.Number(quality, "heldOutCount")} heads{verdict}";
+        return Details(quality) is { Length: > 0 } details ? summary + Environment.NewLine + details : summary;
     }
+
+    /// <summary>IoU at each predictor's validation threshold and the paired bootstrap intervals of the differences, one line each.</summary>
+    public static string Details(JsonNode quality)
+    {
+        var lines = new List<string>();
+        string? AtThreshold(string who) => Progress.Number(quality[who], "thresholdIoU") is { } v && double.IsFinite(v)
+            ? string.Create(CultureInfo.InvariantCulture, $"{v:F3} (>{Progress.Number(quality[who], "threshold"):F0})")
+            : null;
+        if (AtThreshold("model") is { } model)
+            lines.Add($"  IoU at the validation threshold: {model}, ridge {AtThreshold("ridge")}, mean head {AtThreshold("meanHead")}");
+        foreach (var name in new[] { "versusRidge", "versusMeanHead" })
+        {
+            if (quality[name] is not JsonObject c) continue;
+            lines.Add($"  vs {Progress.Text(c, "baseline")}: ΔIoU(>0) {Interval(c["occupancyIoU"])}, ΔIoU(thr) {Interval(c["thresholdIoU"])}, ΔMAE {Interval(c["grayscaleMae"])} (95% paired bootstrap)");
+        }
+        return string.Join(Environment.NewLine, lines);
+    }
+
+    /// <summary>"+0.058 [+0.045, +0.071]".</summary>
+    public static string Interval(JsonNode? difference) => difference is null
+        ? "?"
+        : string.Create(CultureInfo.InvariantCulture, $"{Progress.Number(difference, "mean"):+0.000;-0.000} [{Progress.Number(difference, "low"):+0.000;-0.000}, {Progress.Number(difference, "high"):+0.000;-0.000}]");
+
+    /// <summary>"promoted: …" / "not promoted: …" from a manifest's or job's promotion, or null.</summary>
+    public static string? Promotion(JsonNode? promotion) => Progress.Text(promotion, "reason");
 }

@@ -5,7 +5,7 @@ using Heads.Core.Synthetic;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
-namespace Heads.Cli.Rendering;
+namespace Heads.Core.Rendering;
 
 /// <summary>What can be looked at: a triangle mesh (drawn by the synthetic heads' rasteriser) or a coloured point cloud.</summary>
 public abstract record Scene
@@ -56,8 +56,8 @@ public static class HeadViews
     public static Image<Rgb24> Render(Scene scene, IReadOnlyList<float> yawDegrees, int tile, float pitchDegrees = 0f)
     {
         ArgumentNullException.ThrowIfNull(scene);
-        if (yawDegrees.Count == 0) throw new InputException("--angles needs at least one angle.");
-        if (tile is < 16 or > 4096) throw new InputException($"--size must be within 16..4096 pixels; it was {tile}.");
+        if (yawDegrees.Count == 0) throw new ArgumentException("At least one view angle is needed.", nameof(yawDegrees));
+        if (tile is < 16 or > 4096) throw new ArgumentOutOfRangeException(nameof(tile), tile, $"The view size must be within 16..4096 pixels; it was {tile}.");
         var normalised = scene switch
         {
             Scene.Mesh m => (Scene)new Scene.Mesh(new HeadMesh(Scene.Normalised(m.Value.Positions), m.Value.Colors, m.Value.Triangles, m.Value.Normals)),
@@ -82,10 +82,15 @@ public static class HeadViews
     }
 
     /// <summary>A volume's surface: marching cubes at <paramref name="threshold"/>, gray by voxel value.</summary>
-    public static Scene VolumeSurface(VoxelVolume volume, byte threshold)
+    public static Scene VolumeSurface(VoxelVolume volume, byte threshold) =>
+        TryVolumeSurface(volume, threshold) ?? throw new ArgumentException($"The volume has no voxel ≥ {threshold}: nothing to draw.", nameof(volume));
+
+    /// <summary>As <see cref="VolumeSurface"/>, or null when no voxel reaches the threshold (a faint prediction is not an error to a gallery).</summary>
+    public static Scene? TryVolumeSurface(VoxelVolume volume, byte threshold)
     {
+        ArgumentNullException.ThrowIfNull(volume);
         var mesh = MarchingCubes.Extract(volume, new MarchingCubesOptions { Threshold = threshold });
-        if (mesh.TriangleCount == 0) throw new InputException($"the volume has no voxel ≥ {threshold}: nothing to draw (try a lower --threshold).");
+        if (mesh.TriangleCount == 0) return null;
         // Predicted volumes are often faint (values of a few units): stretch the surface's grays, 5th to 95th
         // percentile, over 90..235 so the shape shows while darker voxels stay darker.
         var colors = mesh.Colors;
