@@ -28,6 +28,8 @@ public sealed class DenseNetwork : nn.Module<Tensor, Tensor>
             architecture.InitializeWeight(layers[l].weight!, architecture.LayerInputs(l), architecture.LayerOutputs(l), generator);
             layers[l].bias!.zero_();
         }
+        // Evaluation mode until a training loop says otherwise: a loaded network must predict deterministically (no dropout).
+        eval();
     }
 
     public DenseArchitecture Architecture { get; }

@@ -82,7 +82,7 @@ public sealed unsafe class EnsembleTrainingSession : IDisposable
             var output = ensemble.ForwardFromFirstLayer(first);
             var index = tensor(batch.Select(i => (long)i).ToArray());
             var target = targets.index_select(1, index).unsqueeze(2);
-            var total = this.loss.Residual(output, target).square().mean([1, 2]).sum();
+            var total = this.loss.Penalty(this.loss.Residual(output, target)).mean([1, 2]).sum();
             total.backward();
             loss = total.item<float>() / v;
 

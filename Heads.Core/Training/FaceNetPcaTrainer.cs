@@ -16,6 +16,12 @@ public sealed record FaceNetPcaOptions
     public int Components { get; init; } = 64;
     public int HiddenUnits { get; init; } = 1024;
     public int HiddenLayers { get; init; } = 1;
+    /// <summary>
+    /// Networks trained independently (seeds Seed, Seed + 1, …) and averaged. The average of one-hidden-layer MLPs that share their
+    /// input and decoder is itself one MLP whose hidden layer is theirs side by side, so the saved model is a single plain
+    /// MLP of <see cref="Members"/> × <see cref="HiddenUnits"/> units; averaging removes much of each network's variance.
+    /// </summary>
+    public int Members { get; init; } = 1;
     public Activation Activation { get; init; } = Activation.Relu;
     public double Dropout { get; init; } = 0.5;
     public OptimizerOptions Optimizer { get; init; } = new();
@@ -35,9 +41,12 @@ public sealed record FaceNetPcaOptions
     public int Seed { get; init; }
     public int Threads { get; init; }
 
-    /// <summary>The network for <paramref name="components"/> coefficients (at most one fewer than the training heads).</summary>
+    /// <summary>One member's network for <paramref name="components"/> coefficients (at most one fewer than the training heads).</summary>
     public DenseArchitecture ArchitectureFor(int components) =>
         new(FaceNetTrainingSet.FacePixels, HiddenLayers, HiddenUnits, components, Activation, WeightInit.GlorotUniform, Dropout);
+
+    /// <summary>The saved network: the members' hidden layers side by side.</summary>
+    public DenseArchitecture CombinedArchitectureFor(int components) => ArchitectureFor(components) with { Units = HiddenUnits * Members };
 
     internal void Validate()
     {
@@ -45,6 +54,9 @@ public sealed record FaceNetPcaOptions
         if (HiddenUnits is < 1 or > 8192) throw new ArgumentOutOfRangeException(nameof(HiddenUnits), HiddenUnits, "Hidden units must be 1..8192.");
         if (HiddenLayers is < 1 or > 8) throw new ArgumentOutOfRangeException(nameof(HiddenLayers), HiddenLayers, "Hidden layers must be 1..8.");
         if (!Enum.IsDefined(Loss)) throw new ArgumentOutOfRangeException(nameof(Loss), Loss, "Unknown loss.");
+        if (Members is < 1 or > 16) throw new ArgumentOutOfRangeException(nameof(Members), Members, "Members must be 1..16.");
+        if (Members > 1 && (HiddenLayers != 1 || TrainBasis))
+            throw new ArgumentException("Averaged members need one hidden layer and a fixed basis (their average is then one MLP).", nameof(Members));
         ArchitectureFor(Components).Validate();
         TrainingChecks.Common(Optimizer, BatchSize, Epochs, SampleLimit);
     }
@@ -75,7 +87,6 @@ public static class FaceNetPcaTrainer
                 basis = b.MoveToOuterDisposeScope();
                 mean = m.MoveToOuterDisposeScope();
                 architecture = options.ArchitectureFor((int)basis.shape[0]);
-                network = new DenseNetwork(architecture, options.Seed);
                 var raw = VolumePostProcessing.Scale(data.Faces, FaceNetTrainingSet.FacePixels);
                 using Scalar epsilon = 1e-3f;
                 faceMean = raw.mean([0]).MoveToOuterDisposeScope();
@@ -87,21 +98,41 @@ public static class FaceNetPcaTrainer
                     vx = FaceNetPcaModel.Standardize(VolumePostProcessing.Scale(validation.Faces, FaceNetTrainingSet.FacePixels), faceMean, faceScale);
                     vy = VolumePostProcessing.Scale(validation.Volumes, FaceNetTrainingSet.VolumeVoxels);
                 }
-                // Trained decoder parts are parameters beside the network's; afterwards their values become the model's fixed tensors.
-                var decoder = options.TrainBasis ? new TorchSharp.Modules.Parameter(basis.clone(), requires_grad: true) : basis;
-                var offset = options.TrainOffset ? new TorchSharp.Modules.Parameter(mean.clone(), requires_grad: true) : mean;
-                var trained = network.parameters().ToList();
-                if (decoder is TorchSharp.Modules.Parameter pb) trained.Add(pb);
-                if (offset is TorchSharp.Modules.Parameter po) trained.Add(po);
-                var net = network;
-                curve = DenseTrainingLoop.Run(network, f => net.forward(f).mm(decoder).add(offset), trained, x, y, (p, t) => options.Loss.Mean(p, t),
-                    options.Optimizer, options.BatchSize, options.Epochs, options.Seed, options.Threads, progress, cancellationToken,
-                    vx, vy, options.KeepBestEpoch);
-                using (no_grad())
+                var losses = new double[options.Epochs];
+                var validationLosses = new double[vx is null ? 0 : options.Epochs];
+                var members = new List<(DenseNetwork Network, Tensor Offset)>();
+                int keptSum = 0;
+                try
                 {
-                    basis.copy_(decoder);
-                    mean.copy_(offset);
+                    for (int member = 0; member < options.Members; member++)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        var memberNetwork = new DenseNetwork(architecture, options.Seed + member);
+                        // Trained decoder parts are parameters beside the network's; afterwards their values become the model's fixed tensors.
+                        var decoder = options.TrainBasis ? new TorchSharp.Modules.Parameter(basis.clone(), requires_grad: true) : basis;
+                        var offset = options.TrainOffset ? new TorchSharp.Modules.Parameter(mean.clone(), requires_grad: true) : mean;
+                        members.Add((memberNetwork, offset));
+                        var trained = memberNetwork.parameters().ToList();
+                        if (decoder is TorchSharp.Modules.Parameter pb) trained.Add(pb);
+                        if (offset is TorchSharp.Modules.Parameter po) trained.Add(po);
+                        var memberCurve = DenseTrainingLoop.Run(memberNetwork, f => memberNetwork.forward(f).mm(decoder).add(offset), trained, x, y,
+                            (p, t) => options.Loss.Mean(p, t), options.Optimizer, options.BatchSize, options.Epochs, options.Seed + member, options.Threads,
+                            progress, cancellationToken, vx, vy, options.KeepBestEpoch);
+                        for (int e = 0; e < losses.Length; e++) losses[e] += memberCurve.Losses[e] / options.Members;
+                        for (int e = 0; e < validationLosses.Length; e++) validationLosses[e] += memberCurve.ValidationLosses[e] / options.Members;
+                        keptSum += memberCurve.KeptEpoch;
+                        if (!ReferenceEquals(decoder, basis)) using (no_grad()) basis.copy_(decoder);
+                    }
+                    network = Combine(members.Select(m => m.Network).ToList(), options.CombinedArchitectureFor((int)basis.shape[0]));
+                    architecture = network.Architecture;
+                    using (no_grad()) mean.copy_(stack(members.Select(m => m.Offset).ToArray()).mean([0]));
                 }
+                finally
+                {
+                    foreach (var (memberNetwork, _) in members)
+                        if (!ReferenceEquals(memberNetwork, network)) memberNetwork.Dispose();
+                }
+                curve = new TrainingCurve(losses, validationLosses, (int)Math.Round((double)keptSum / options.Members));
             }
             var manifest = new ModelManifest
             {
@@ -125,6 +156,21 @@ public static class FaceNetPcaTrainer
             faceScale?.Dispose();
             throw;
         }
+    }
+
+    /// <summary>One network equal to the average of one-hidden-layer <paramref name="members"/>: hidden units side by side, output weights / M.</summary>
+    private static DenseNetwork Combine(IReadOnlyList<DenseNetwork> members, DenseArchitecture combined)
+    {
+        if (members.Count == 1) return members[0];
+        var network = new DenseNetwork(combined, 0);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        using Scalar count = (double)members.Count;
+        network.Weight(0).copy_(cat(members.Select(m => m.Weight(0)).ToArray(), 0));
+        network.Bias(0).copy_(cat(members.Select(m => m.Bias(0)).ToArray(), 0));
+        network.Weight(1).copy_(cat(members.Select(m => m.Weight(1)).ToArray(), 1).div(count));
+        network.Bias(1).copy_(stack(members.Select(m => m.Bias(1)).ToArray()).mean([0]));
+        return network;
     }
 
     /// <summary>

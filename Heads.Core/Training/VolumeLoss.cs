@@ -15,6 +15,13 @@ public enum VolumeLoss
     /// every empty voxel towards exactly 0 and leaves a haze of faint values that IoU counts as occupied.
     /// </summary>
     EmptyAware,
+
+    /// <summary>
+    /// <see cref="EmptyAware"/> with the absolute instead of the squared residual: where a shell's position is uncertain the
+    /// squared loss predicts a blur of half values around it; the absolute one predicts the likelier of full and empty,
+    /// which is what the grayscale MAE rewards.
+    /// </summary>
+    EmptyAwareAbsolute,
 }
 
 public static class VolumeLosses
@@ -24,13 +31,16 @@ public static class VolumeLosses
     {
         var difference = prediction - target;
         if (loss == VolumeLoss.Mse) return difference;
-        if (loss != VolumeLoss.EmptyAware) throw new ArgumentOutOfRangeException(nameof(loss), loss, "Unknown volume loss.");
+        if (loss is not (VolumeLoss.EmptyAware or VolumeLoss.EmptyAwareAbsolute)) throw new ArgumentOutOfRangeException(nameof(loss), loss, "Unknown volume loss.");
         using Scalar zero = 0f;
         return where(target.gt(zero), difference, prediction.clamp_min(zero));
     }
 
-    /// <summary>The mean of the squared residual over every element.</summary>
-    public static Tensor Mean(this VolumeLoss loss, Tensor prediction, Tensor target) => loss.Residual(prediction, target).square().mean();
+    /// <summary>The per-element penalty of a residual: its square, or its absolute value for <see cref="VolumeLoss.EmptyAwareAbsolute"/>.</summary>
+    public static Tensor Penalty(this VolumeLoss loss, Tensor residual) => loss == VolumeLoss.EmptyAwareAbsolute ? residual.abs() : residual.square();
+
+    /// <summary>The mean penalty over every element.</summary>
+    public static Tensor Mean(this VolumeLoss loss, Tensor prediction, Tensor target) => loss.Penalty(loss.Residual(prediction, target)).mean();
 
     /// <summary>Parses "mse", "empty-aware", "EmptyAware" (any case, '-' and '_' ignored).</summary>
     public static bool TryParse(string? text, out VolumeLoss loss)

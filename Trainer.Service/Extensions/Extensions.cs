@@ -37,6 +37,7 @@ public static class Extensions
         builder.Services.AddSingleton<TrainingJobStatusReader>();
         builder.Services.AddSingleton<FaceNet2Assembly>();
         builder.Services.AddSingleton<PromotionGate>();
+        builder.Services.AddSingleton<TrainedModelPictures>();
         builder.Services.AddSingleton<VoxelShardTraining>();
         builder.Services.AddSingleton<WholeModelTraining>();
         builder.Services.AddSingleton<TrainingJobCoordinator>();

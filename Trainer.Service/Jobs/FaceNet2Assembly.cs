@@ -34,6 +34,7 @@ public sealed class FaceNet2Assembly(
     TrainingDatasets datasets,
     TrainingJobOutcomes outcomes,
     PromotionGate gate,
+    TrainedModelPictures pictures,
     IOptions<TrainerOptions> options,
     ILogger<FaceNet2Assembly> logger)
 {
@@ -73,6 +74,8 @@ public sealed class FaceNet2Assembly(
         var promotion = await gate.DecideVolumesAsync(jobId, quality, data, ct);
 
         var manifest = Manifest(job, engineOptions, plan, manifests, fitUsed.Count, quality) with { Promotion = promotion };
+        var gallery = new ShardSequencePredictor(manifests, m => models.OpenShardWeights(jobId, new VoxelShardRange(m.Voxels!.First, m.Voxels.Count)));
+        await pictures.WriteVolumesAsync(jobId, TrainingModel.FaceNet2, gallery, data.HeldOut, manifest.EpochLosses, [], ct);
         if (!await models.TryCreateManifestAsync(manifest, ct))
         {
             logger.LogInformation("Job {JobId}: another replica committed the manifest first", jobId);

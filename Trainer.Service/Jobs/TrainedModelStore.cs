@@ -126,4 +126,9 @@ public sealed class TrainedModelStore(HeadsBlobContainers containers)
             return new ModelPins();
         }
     }
+
+    /// <summary>A model's picture (gallery.png, losses.png); replaced whole, never half-written (one upload).</summary>
+    public async Task UploadPictureAsync(string blobName, byte[] png, CancellationToken ct) =>
+        await Models.GetBlobClient(blobName).UploadAsync(new BinaryData(png),
+            new Azure.Storage.Blobs.Models.BlobUploadOptions { HttpHeaders = new Azure.Storage.Blobs.Models.BlobHttpHeaders { ContentType = "image/png" } }, ct);
 }

@@ -21,6 +21,7 @@ public sealed class WholeModelTraining(
     TrainingDatasets datasets,
     TrainingJobOutcomes outcomes,
     PromotionGate gate,
+    TrainedModelPictures pictures,
     IOptions<TrainerOptions> options,
     ILogger<WholeModelTraining> logger)
 {
@@ -106,6 +107,7 @@ public sealed class WholeModelTraining(
                 if (f.HeldOut.Count > 0)
                     quality = await TrainingThread.RunAsync(() => FaceNetEvaluation.Evaluate(faceModel, fitUsed, f.Validation, f.HeldOut), ct);
                 promotion = await gate.DecideVolumesAsync(job.JobId, quality, f, ct);
+                await pictures.WriteVolumesAsync(job.JobId, job.Model, faceModel, f.HeldOut, weightsManifest.EpochLosses, weightsManifest.ValidationLosses, ct);
             }
             else
             {

@@ -78,6 +78,8 @@ public sealed class QualityBenchmarks : IBenchmarkSuite
         if (int.TryParse(Env("UNITS"), out int u)) o = o with { HiddenUnits = u };
         if (int.TryParse(Env("EPOCHS"), out int e)) o = o with { Epochs = e };
         if (int.TryParse(Env("BATCH"), out int b)) o = o with { BatchSize = b };
+        if (int.TryParse(Env("MEMBERS"), out int members)) o = o with { Members = members };
+        if (VolumeLosses.TryParse(Env("LOSS"), out var loss)) o = o with { Loss = loss };
         if (Env("OFFSET") == "0") o = o with { TrainOffset = false };
         if (Env("BASIS") == "1") o = o with { TrainBasis = true };
         if (double.TryParse(Env("DROPOUT"), CultureInfo.InvariantCulture, out double d)) o = o with { Dropout = d };

@@ -24,8 +24,8 @@ public sealed class DefaultPipelineTests : IAsyncLifetime
             $"--Heads:StateDirectory={_state}",
             "--Heads:Trainer:Replicas=1",
             "--Heads:Pipeline:Heads=64",
-            "--Heads:Pipeline:Training:Models=FaceNet3",
-            "--Heads:Pipeline:Training:FaceNet3:Epochs=60",
+            "--Heads:Pipeline:Training:Models=FaceNetPca",
+            "--Heads:Pipeline:Training:FaceNetPca:Epochs=30",
         ], timeout.Token);
         builder.Services.AddLogging(logging => logging
             .SetMinimumLevel(LogLevel.Warning)
@@ -57,14 +57,18 @@ public sealed class DefaultPipelineTests : IAsyncLifetime
         while (true)
         {
             var models = await inference.GetFromJsonAsync<JsonElement>("/api/v1/models", ct);
-            var faceModels = models.GetProperty("models").EnumerateArray().Where(m => Text(m, "model") is "FaceNet3").ToList();
+            var faceModels = models.GetProperty("models").EnumerateArray().Where(m => Text(m, "model") is "FaceNetPca").ToList();
             if (faceModels.Count > 0) { model = faceModels[0]; break; }
             await Task.Delay(TimeSpan.FromSeconds(2), ct);
         }
         Assert.True(model.TryGetProperty("quality", out var quality) && quality.ValueKind == JsonValueKind.Object,
             "The trained model carries its held-out quality report: " + model);
+        // 64 heads leave about 6 held-out heads: the gate decides either way, and says why.
+        Assert.True(model.TryGetProperty("promoted", out var promoted) && promoted.ValueKind is JsonValueKind.True or JsonValueKind.False, model.ToString());
+        Assert.StartsWith(promoted.GetBoolean() ? "promoted" : "not promoted", Text(model, "promotionReason"));
+        var jobId = Text(model, "jobId");
 
-        var faceA = await PredictAsync(inference, await File.ReadAllBytesAsync(SharedData.TestFace, ct), "image/jpeg", ct);
+        var faceA = await PredictAsync(inference, await File.ReadAllBytesAsync(SharedData.TestFace, ct), "image/jpeg", jobId, ct);
         Assert.True(faceA.Count(v => v > 0) > 100, "The real test photograph gives a non-empty head.");
 
         var sampleList = await inference.GetFromJsonAsync<JsonElement>("/api/v1/samples", ct);
@@ -72,18 +76,27 @@ public sealed class DefaultPipelineTests : IAsyncLifetime
         Assert.Equal(2, samples.Count);
         var heads = new List<byte[]>();
         foreach (var url in samples)
-            heads.Add(await PredictAsync(inference, await inference.GetByteArrayAsync(url, ct), "image/jpeg", ct));
+            heads.Add(await PredictAsync(inference, await inference.GetByteArrayAsync(url, ct), "image/jpeg", jobId, ct));
         Assert.All(heads, h => Assert.True(h.Count(v => v > 0) > 100));
         Assert.NotEqual(heads[0], heads[1]); // two different faces, two different heads
+
+        // The trainer drew the held-out gallery and the loss curves beside the model.
+        foreach (var picture in new[] { "gallery", "losses" })
+        {
+            using var response = await inference.GetAsync($"/api/v1/models/{jobId}/{picture}.png", ct);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var png = await response.Content.ReadAsByteArrayAsync(ct);
+            Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
+        }
     }
 
-    private static async Task<byte[]> PredictAsync(HttpClient http, byte[] photo, string contentType, CancellationToken ct)
+    private static async Task<byte[]> PredictAsync(HttpClient http, byte[] photo, string contentType, string? jobId, CancellationToken ct)
     {
         using var form = new MultipartFormDataContent();
         var part = new ByteArrayContent(photo);
         part.Headers.ContentType = new MediaTypeHeaderValue(contentType);
         form.Add(part, "image", "face.jpg");
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/faces/predictions?format=raw") { Content = form };
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/faces/predictions?format=raw&model={jobId}") { Content = form };
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/octet-stream"));
         using var response = await http.SendAsync(request, ct);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);

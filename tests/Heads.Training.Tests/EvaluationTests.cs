@@ -89,7 +89,7 @@ public class EvaluationTests
     [Fact]
     public void CrossValidationPicksASmallLambdaForALinearMapAndALargeOneForNoise()
     {
-        Assert.Equal(RidgeBaseline.LambdaGrid[0], RidgeBaseline.CrossValidatedLambda(LinearSet(80, seed: 4)));
+        Assert.True(RidgeBaseline.CrossValidatedLambda(LinearSet(80, seed: 4)) <= 1);
         var rng = new Random(9);
         var faces = new byte[80 * 1024];
         var volumes = new byte[80 * 32768];

@@ -119,6 +119,36 @@ public sealed class ServingUnitTests
         public byte[] PredictVolumes(ReadOnlySpan<byte> faces) => throw new InvalidOperationException("boom");
     }
 
+    [Fact]
+    public void The_default_is_the_pinned_model_else_the_newest_promoted_one_and_never_a_refused_one()
+    {
+        ServedModel Served(string id, string model, string created, string? promotion) => ServedModel.ForVolumes(
+            Parse($$"""{"jobId":"{{id}}","model":"{{model}}","weights":"w","createdAt":"{{created}}"{{(promotion is null ? "" : ",\"promotion\":" + promotion)}}}"""),
+            new CountingPredictor(), 1, 0, p => new VolumeBatcher(p, 1, TimeSpan.Zero));
+        var legacy = Served("00000000-0000-4000-8000-000000000001", "FaceNet3", "2026-01-01T00:00:00Z", null);
+        var promoted = Served("00000000-0000-4000-8000-000000000002", "FaceNetPca", "2026-01-02T00:00:00Z", """{"promoted":true,"reason":"promoted: beats both baselines"}""");
+        var refused = Served("00000000-0000-4000-8000-000000000003", "FaceNet3", "2026-01-03T00:00:00Z", """{"promoted":false,"reason":"not promoted: does not beat its baselines"}""");
+        Assert.Equal((false, "not promoted: does not beat its baselines"), (refused.Job.Promoted, refused.Job.PromotionReason));
+        Assert.Null(legacy.Job.Promoted);
+
+        var snapshot = new ModelSnapshot([legacy, promoted, refused], [], DateTimeOffset.UtcNow, 1);
+        Assert.Same(refused, snapshot.Models[0]); // newest
+        Assert.Same(promoted, snapshot.DefaultFaceNet()); // the newest that passed the gate
+        Assert.Same(legacy, new ModelSnapshot([legacy, refused], [], DateTimeOffset.UtcNow, 1).DefaultFaceNet()); // written before the gate
+        Assert.Null(new ModelSnapshot([refused], [], DateTimeOffset.UtcNow, 1).DefaultFaceNet());
+
+        var pinned = new ModelSnapshot([legacy, promoted, refused], [], DateTimeOffset.UtcNow, 1, new Heads.Core.Training.Jobs.ModelPins { Volumes = refused.JobId });
+        Assert.Same(refused, pinned.DefaultFaceNet()); // a pin overrides the gate
+        var gone = new ModelSnapshot([legacy, promoted], [], DateTimeOffset.UtcNow, 1, new Heads.Core.Training.Jobs.ModelPins { Volumes = refused.JobId });
+        Assert.Same(promoted, gone.DefaultFaceNet()); // a pin to a model no longer served falls back
+
+        var (none, problem) = ModelSelection.Resolve(new ModelSnapshot([refused], [], DateTimeOffset.UtcNow, 1), null, ModelSelection.Family.Volumes);
+        Assert.Null(none);
+        Assert.NotNull(problem);
+        var (byKind, _) = ModelSelection.Resolve(new ModelSnapshot([refused], [], DateTimeOffset.UtcNow, 1), "facenet3", ModelSelection.Family.Volumes);
+        Assert.Same(refused, byKind); // asked for by kind or id, a refused model still answers
+    }
+
     private static byte[] Face(byte value) => Enumerable.Repeat(value, 1024).ToArray();
 
     [Fact]

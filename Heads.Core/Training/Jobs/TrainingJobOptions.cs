@@ -158,7 +158,7 @@ public static class TrainingJobOptions
         if (command.Loss is null) return defaults;
         return Training.VolumeLosses.TryParse(command.Loss, out var loss)
             ? loss
-            : throw new ArgumentException($"Unknown loss '{command.Loss}'; use mse or empty-aware.");
+            : throw new ArgumentException($"Unknown loss '{command.Loss}'; use mse, empty-aware or empty-aware-absolute.");
     }
 
     private static void Expect(StartTraining command, TrainingModel model)

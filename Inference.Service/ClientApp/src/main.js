@@ -132,6 +132,17 @@ function describeQuality(model) {
     if (iou) lines.push(['Held-out IoU', iou, meanIou ? `mean head ${meanIou}` : null, meanIou ? Number(iou) > Number(meanIou) : null]);
     if (mae) lines.push(['Held-out MAE', mae, meanMae ? `mean head ${meanMae}` : null, meanMae ? Number(mae) < Number(meanMae) : null]);
     if (ridgeIou) lines.push(['Ridge IoU', ridgeIou, 'linear baseline', iou ? Number(iou) > Number(ridgeIou) : null]);
+    // IoU at the threshold chosen for each predictor on validation heads, and the paired bootstrap intervals.
+    const thrIou = formatNumber(q.model?.thresholdIoU, 2);
+    const ridgeThr = formatNumber(q.ridge?.thresholdIoU, 2);
+    if (thrIou) lines.push([`IoU at >${q.model.threshold}`, thrIou, ridgeThr ? `ridge ${ridgeThr} at >${q.ridge.threshold}` : null, ridgeThr ? Number(thrIou) > Number(ridgeThr) : null]);
+    const vs = q.versusRidge;
+    const interval = d => d && Number.isFinite(d.mean) ? `${d.mean >= 0 ? '+' : ''}${d.mean.toFixed(3)} [${d.low.toFixed(3)}, ${d.high.toFixed(3)}]` : null;
+    if (vs && interval(vs.occupancyIoU)) lines.push(['ΔIoU vs ridge', interval(vs.occupancyIoU), '95% interval', vs.occupancyIoU.low > 0]);
+    if (vs && interval(vs.grayscaleMae)) lines.push(['ΔMAE vs ridge', interval(vs.grayscaleMae), '95% interval', vs.grayscaleMae.high < 0]);
+  }
+  if (typeof model.promoted === 'boolean') {
+    lines.push([model.isPinned ? 'Default (pinned)' : 'Promotion', model.promoted ? 'promoted' : 'not promoted', model.promotionReason ?? null, model.promoted]);
   }
   const table = document.createElement('dl');
   for (const [name, value, baseline, better] of lines) {
@@ -162,8 +173,10 @@ function describeQuality(model) {
   }
 }
 
-/** The newest by trainedAt; models without a date keep the service's order (first wins). */
+/** The service's default (promoted or pinned); else the newest by trainedAt; models without a date keep the service's order. */
 function defaultModel(list) {
+  const chosen = list.find(m => m.isDefault === true);
+  if (chosen) return chosen;
   let best = list[0];
   let bestTime = best && Date.parse(best.trainedAt);
   for (const m of list) {
