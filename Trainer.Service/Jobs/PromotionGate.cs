@@ -63,6 +63,41 @@ public sealed class PromotionGate(TrainedModelStore models, ILogger<PromotionGat
     public static ModelPromotion DecideHeads(bool meetsBar, string reason) =>
         new() { Promoted = meetsBar, Reason = (meetsBar ? "promoted: " : "not promoted: ") + reason };
 
+    /// <summary>
+    /// HeadsNet: its bar, then the current default scored on the same training heads (per-head Chamfer, paired): a model
+    /// whose heads are significantly farther from the truth than the default's is not promoted.
+    /// </summary>
+    public async Task<ModelPromotion> DecideHeadsAsync(Guid jobId, HeadsNetQualityReport report, HeadsNetData data, CancellationToken ct)
+    {
+        if (!report.MeetsBar) return DecideHeads(false, report.Verdict());
+        var current = await CurrentDefaultAsync(ModelFamily.Heads, jobId, ct);
+        if (current?.WeightsBlob is null) return DecideHeads(true, report.Verdict() + "; there was no default to compare with");
+        HeadsNetQualityReport theirs;
+        try
+        {
+            theirs = await Task.Run(async () =>
+            {
+                await using var weights = await models.Models.GetBlobClient(current.WeightsBlob).OpenReadAsync(cancellationToken: ct);
+                using var model = HeadsNetModel.Load(weights, current.Weights);
+                return HeadsNetEvaluation.Evaluate(model, data.Train, cancellationToken: ct);
+            }, ct);
+        }
+        catch (Exception e) when (e is ModelFormatException or RequestFailedException or InvalidDataException)
+        {
+            logger.LogWarning("Job {JobId}: the current HeadsNet default {Default} could not be scored ({Reason})", jobId, current.JobId, e.Message);
+            return DecideHeads(true, $"{report.Verdict()}; the current default {current.JobId} could not be scored: {e.Message}");
+        }
+        var chamfer = PairedBootstrap.Difference(report.Heads.Select(h => h.Chamfer).ToList(), theirs.Heads.Select(h => h.Chamfer).ToList());
+        bool worse = chamfer.Low > 0;
+        var versus = $"against the default {current.JobId} on the same {report.Heads.Count} heads: ΔChamfer {chamfer}";
+        return new ModelPromotion
+        {
+            Promoted = !worse,
+            Reason = worse ? $"not promoted: meets the bar but its heads are farther from the truth than the current default's ({versus})" : $"promoted: {report.Verdict()}; {versus}",
+            ComparedWith = current.JobId,
+        };
+    }
+
     /// <summary>The pinned model of <paramref name="family"/> if any, else its newest promoted model (never <paramref name="excluding"/>).</summary>
     public async Task<TrainingJobManifest?> CurrentDefaultAsync(ModelFamily family, Guid excluding, CancellationToken ct)
     {

@@ -25,6 +25,9 @@ public sealed class WholeModelTraining(
     IOptions<TrainerOptions> options,
     ILogger<WholeModelTraining> logger)
 {
+    /// <summary>Points per head in a HeadsNet gallery: enough for a surface at gallery size.</summary>
+    private const int GalleryPoints = 20_000;
+
     public async Task RunAsync(TrainingJob job, IPublishEndpoint bus, CancellationToken ct)
     {
         if (await models.ReadManifestAsync(job.JobId, ct) is { } committed)
@@ -109,12 +112,21 @@ public sealed class WholeModelTraining(
                 promotion = await gate.DecideVolumesAsync(job.JobId, quality, f, ct);
                 await pictures.WriteVolumesAsync(job.JobId, job.Model, faceModel, f.HeldOut, weightsManifest.EpochLosses, weightsManifest.ValidationLosses, ct);
             }
+            else if (network is HeadsNetModel headsNet && data is HeadsNetData h)
+            {
+                pointCloud = await TrainingThread.RunAsync(() => HeadsNetEvaluation.Evaluate(headsNet, h.Train, cancellationToken: ct), ct);
+                promotion = await gate.DecideHeadsAsync(job.JobId, pointCloud, h, ct);
+                // Four training heads and the heads halfway between two pairs of them: a seed between heads must be a head too.
+                var report = pointCloud;
+                var shown = await TrainingThread.RunAsync(() => report.Heads.Take(4).Select(q => q.Seed)
+                    .Concat(report.MidSeeds.Take(2).Select(q => q.Seed))
+                    .Select(seed => (seed, headsNet.Sample(seed, GalleryPoints))).ToList(), ct);
+                await pictures.WriteHeadsAsync(job.JobId, shown, weightsManifest.EpochLosses, ct);
+            }
             else
             {
-                promotion = PromotionGate.DecideHeads(true, "HEADSNET-BAR-PLACEHOLDER");
+                throw new InvalidOperationException($"{job.Model} trained on {data.GetType().Name}: nothing to evaluate it with.");
             }
-            if (network is HeadsNetModel headsNet && data is HeadsNetData h)
-                pointCloud = await TrainingThread.RunAsync(() => HeadsNetEvaluation.Evaluate(headsNet, h.Train, cancellationToken: ct), ct);
 
             var engineOptions = job.Model switch
             {

@@ -59,8 +59,9 @@ public sealed class QualityBenchmarks : IBenchmarkSuite
         if (models.Contains("facenet2"))
         {
             int? limit = int.TryParse(Environment.GetEnvironmentVariable("HEADS_QUALITY_FACENET2_SAMPLES"), out int l) ? l : null;
-            var options = new FaceNet2Options { Epochs = Epochs("FACENET2", 20), SampleLimit = limit, Loss = VolumeLoss.EmptyAware, Threads = Environment.ProcessorCount };
-            Evaluate(report, $"FaceNet2 ({options.Epochs} epochs, {(limit is int n ? n.ToString(CultureInfo.InvariantCulture) : "all")} samples, empty-aware)", () =>
+            var loss = VolumeLosses.TryParse(Environment.GetEnvironmentVariable("HEADS_QUALITY_FACENET2_LOSS"), out var l2) ? l2 : VolumeLoss.EmptyAwareAbsolute;
+            var options = new FaceNet2Options { Epochs = Epochs("FACENET2", 20), SampleLimit = limit, Loss = loss, Threads = Environment.ProcessorCount };
+            Evaluate(report, $"FaceNet2 ({options.Epochs} epochs, {(limit is int n ? n.ToString(CultureInfo.InvariantCulture) : "all")} samples, {loss})", () =>
             {
                 var model = new FaceNet2Model();
                 for (int first = 0; first < FaceNetTrainingSet.VolumeVoxels; first += 4096)
