@@ -16,7 +16,7 @@ public static class Pipeline
     /// <summary>The models the pipeline trains, in the order their jobs start: the default face model first.</summary>
     private static class TrainerPipelineDefaults
     {
-        public const string Models = "FaceNetPca,HeadsNet,FaceNet2,FaceNet3";
+        public const string Models = "FaceNetPca,HeadsNet,FaceNet2";
     }
 
     public static IResourceBuilder<ProjectResource> WithScraperPipeline(this IResourceBuilder<ProjectResource> scraper, IConfiguration config)

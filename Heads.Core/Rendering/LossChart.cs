@@ -94,7 +94,7 @@ internal static class LossChart
 
         // Legend above the plot, right-aligned, so it never hides a line.
         var entries = new List<(string, (byte, byte, byte))> { ("training", TrainingColour) };
-        if (heldOut.Count > 0) entries.Add(("held-out", HeldOutColour));
+        if (heldOut.Count > 0) entries.Add(("validation", HeldOutColour));
         int right = plotRight;
         for (int i = entries.Count - 1; i >= 0; i--)
         {

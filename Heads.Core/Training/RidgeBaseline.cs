@@ -26,12 +26,7 @@ public sealed class RidgeBaseline : IVolumePredictor, IDisposable
         if (!(lambda >= 0) || !double.IsFinite(lambda)) throw new ArgumentOutOfRangeException(nameof(lambda), lambda, "λ must be a finite number ≥ 0.");
         Lambda = lambda;
         using var scope = NewDisposeScope();
-        var x = VolumePostProcessing.Scale(train.Faces, FaceNetTrainingSet.FacePixels);
-        var y = VolumePostProcessing.Scale(train.Volumes, FaceNetTrainingSet.VolumeVoxels);
-        var mx = x.mean([0]);
-        var my = y.mean([0]);
-        var xc = (x - mx).to(ScalarType.Float64);
-        var yc = y.sub_(my);
+        var (xc, yc, mx, my) = Centred(train);
         var a = xc.t().mm(xc).add_(eye(FaceNetTrainingSet.FacePixels, dtype: ScalarType.Float64).mul_(lambda));
         var b = xc.t().to(ScalarType.Float32).mm(yc).to(ScalarType.Float64);
         weights = linalg.solve(a, b).to(ScalarType.Float32).MoveToOuterDisposeScope();
@@ -61,13 +56,9 @@ public sealed class RidgeBaseline : IVolumePredictor, IDisposable
             var a = train.Select(fit);
             var b = train.Select(validation);
             using var scope = NewDisposeScope();
-            var x = VolumePostProcessing.Scale(a.Faces, FaceNetTrainingSet.FacePixels);
-            var y = VolumePostProcessing.Scale(a.Volumes, FaceNetTrainingSet.VolumeVoxels);
-            var mx = x.mean([0]);
-            var my = y.mean([0]);
-            var xc = (x - mx).to(ScalarType.Float64);
+            var (xc, yc, mx, my) = Centred(a);
             var (u, s, vh) = linalg.svd(xc, fullMatrices: false);
-            var uy = u.t().to(ScalarType.Float32).mm(y - my);                 // [r, 32768]
+            var uy = u.t().to(ScalarType.Float32).mm(yc);                     // [r, 32768]
             var xv = (VolumePostProcessing.Scale(b.Faces, FaceNetTrainingSet.FacePixels) - mx).to(ScalarType.Float64).mm(vh.t()); // [nv, r]
             var yv = VolumePostProcessing.Scale(b.Volumes, FaceNetTrainingSet.VolumeVoxels) - my;
             var s2 = s.square();
@@ -84,6 +75,16 @@ public sealed class RidgeBaseline : IVolumePredictor, IDisposable
         for (int k = 1; k < errors.Length; k++)
             if (errors[k] < errors[best]) best = k;
         return LambdaGrid[best];
+    }
+
+    /// <summary>Scaled faces centred (float64) and volumes centred (float32), with the two means.</summary>
+    private static (Tensor Faces, Tensor Volumes, Tensor FaceMean, Tensor VolumeMean) Centred(FaceNetTrainingSet set)
+    {
+        var x = VolumePostProcessing.Scale(set.Faces, FaceNetTrainingSet.FacePixels);
+        var y = VolumePostProcessing.Scale(set.Volumes, FaceNetTrainingSet.VolumeVoxels);
+        var mx = x.mean([0]);
+        var my = y.mean([0]);
+        return ((x - mx).to(ScalarType.Float64), y.sub_(my), mx, my);
     }
 
     public byte[] PredictVolumes(ReadOnlySpan<byte> faces)

@@ -13,6 +13,10 @@ public sealed class ScraperOptions
     /// <summary>Heads to scrape when the service starts (0: none). The run command sets this so the pipeline has data.</summary>
     public int ScrapeOnStartCount { get; set; }
     public long ScrapeOnStartSeed { get; set; } = 1;
+    /// <summary>Heads made at once (0: one per core, at most 8).</summary>
+    public int Concurrency { get; set; }
+
+    public int EffectiveConcurrency => Concurrency > 0 ? Math.Min(Concurrency, 64) : Math.Clamp(Environment.ProcessorCount, 1, 8);
 }
 
 public static class ScrapesApi

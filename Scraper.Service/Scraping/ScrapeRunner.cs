@@ -1,3 +1,5 @@
+using Scraper.Service.Apis;
+using Microsoft.Extensions.Options;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Heads.Core.Contracts;
@@ -11,6 +13,7 @@ public sealed class ScrapeRunner(
     IEnumerable<IHeadSource> sources,
     HeadArchive archive,
     ScrapeRegistry registry,
+    IOptions<ScraperOptions> options,
     ILogger<ScrapeRunner> logger)
 {
     private static readonly Counter<long> HeadsScraped = HeadsTelemetry.Meter.CreateCounter<long>("heads.scraper.heads", "{head}", "Heads stored by the scraper");
@@ -39,37 +42,39 @@ public sealed class ScrapeRunner(
         activity?.SetTag("heads.scrape.source", source.Name);
         activity?.SetTag("heads.scrape.count", command.Count);
         var clock = Stopwatch.StartNew();
-        var lastLog = TimeSpan.Zero;
         registry.Update(command.ScrapeId, s => s with { State = ScrapeState.Running, StartedAt = DateTimeOffset.UtcNow });
         logger.LogInformation("Scrape {ScrapeId}: {Count} heads from {Source}, first seed {Seed}", command.ScrapeId, command.Count, source.Name, command.Seed);
 
-        var headIds = new List<string>(Math.Min(command.Count, 100_000));
+        // Heads are made a few at a time: one head's CPU work (generation, photo, PLY) overlaps another's storage writes,
+        // and every core is used. Ids keep the request's order whatever order the heads finish in.
+        var headIds = new string?[command.Count];
+        int done = 0;
+        var lastLogTicks = 0L;
         try
         {
-            for (int i = 0; i < command.Count; i++)
+            var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.Value.EffectiveConcurrency, CancellationToken = cts.Token };
+            await Parallel.ForEachAsync(Enumerable.Range(0, command.Count), parallel, async (i, ct) =>
             {
-                cts.Token.ThrowIfCancellationRequested();
-                var (outcome, headId) = await ScrapeOneAsync(source, command, i, bus, cts.Token);
-                if (headId is not null) headIds.Add(headId);
-                var rate = (i + 1) / Math.Max(clock.Elapsed.TotalSeconds, 1e-3);
+                var (outcome, headId) = await ScrapeOneAsync(source, command, i, bus, ct);
+                headIds[i] = headId;
+                int finished = Interlocked.Increment(ref done);
+                var rate = finished / Math.Max(clock.Elapsed.TotalSeconds, 1e-3);
                 registry.Update(command.ScrapeId, s => outcome switch
                 {
                     Outcome.Stored => s with { Stored = s.Stored + 1, HeadsPerSecond = rate },
                     Outcome.AlreadyPresent => s with { AlreadyPresent = s.AlreadyPresent + 1, HeadsPerSecond = rate },
                     _ => s with { Failed = s.Failed + 1, HeadsPerSecond = rate },
                 });
-                if (clock.Elapsed - lastLog >= LogInterval || i + 1 == command.Count)
-                {
-                    lastLog = clock.Elapsed;
-                    logger.LogInformation("Scrape {ScrapeId}: {Done}/{Count} heads, {Rate:F1} heads/s", command.ScrapeId, i + 1, command.Count, rate);
-                }
-            }
+                long now = clock.Elapsed.Ticks, last = Interlocked.Read(ref lastLogTicks);
+                if ((now - last >= LogInterval.Ticks && Interlocked.CompareExchange(ref lastLogTicks, now, last) == last) || finished == command.Count)
+                    logger.LogInformation("Scrape {ScrapeId}: {Done}/{Count} heads, {Rate:F1} heads/s", command.ScrapeId, finished, command.Count, rate);
+            });
             var final = registry.Find(command.ScrapeId)!;
             await bus.Publish(new ScrapeCompleted
             {
                 ScrapeId = command.ScrapeId,
                 Source = source.Name,
-                HeadIds = headIds,
+                HeadIds = headIds.OfType<string>().ToList(),
                 Failed = final.Failed,
                 CompletedAt = DateTimeOffset.UtcNow,
             }, hostToken);

@@ -46,8 +46,8 @@ public sealed class TrainerPipelineOptions
 {
     public bool TrainOnDataset { get; set; }
 
-    /// <summary>Comma-separated, in the order their jobs start: the default face model first, the original FaceNet3 last (for comparison).</summary>
-    public string Models { get; set; } = "FaceNetPca,HeadsNet,FaceNet2,FaceNet3";
+    /// <summary>Comma-separated, in the order their jobs start: the default face model first. The originals FaceNet1/3 train on request (their 166–777 epochs would hold a replica for many minutes).</summary>
+    public string Models { get; set; } = "FaceNetPca,HeadsNet,FaceNet2";
 
     public PipelineModelSettings FaceNet1 { get; set; } = new() { Epochs = 100 };
     public PipelineModelSettings FaceNet3 { get; set; } = new();

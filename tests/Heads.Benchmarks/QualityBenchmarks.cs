@@ -14,7 +14,8 @@ namespace Heads.Benchmarks;
 /// the scraper and dataset service do, held out by the same id hash), each face model trained with the pipeline's settings,
 /// and every model scored on the held-out heads beside the mean head and ridge regression (λ by cross-validation) with a
 /// paired bootstrap 95% interval of each difference. HEADS_QUALITY_HEADS (default 1000) sets N, HEADS_QUALITY_MODELS
-/// (default facenetpca,facenet3,facenet2) the models; the generated heads are cached under the temp folder.
+/// (default facenetpca,facenet3,facenet2; also pca-floor, pca-mse, facenet3-ea) the models, HEADS_QUALITY_PCA_* /
+/// HEADS_QUALITY_*_EPOCHS override settings for experiments; the generated heads are cached under the temp folder.
 /// </summary>
 public sealed class QualityBenchmarks : IBenchmarkSuite
 {
@@ -53,12 +54,13 @@ public sealed class QualityBenchmarks : IBenchmarkSuite
         if (models.Contains("pca-mse"))
             Evaluate(report, "FaceNetPca, MSE loss", () => FaceNetPcaTrainer.Train(fit, validation, Pca() with { Loss = VolumeLoss.Mse }), fit, validation, heldOut, lambda);
         if (models.Contains("facenet3"))
-            Evaluate(report, "FaceNet3 (original, MSE)", () => FaceNetTrainer.Train(fit, FaceNetOptions.FaceNet3 with { Epochs = Epochs("FACENET3", 20) }), fit, validation, heldOut, lambda);
+            Evaluate(report, "FaceNet3 (original, MSE)", () => FaceNetTrainer.Train(fit, FaceNetOptions.FaceNet3 with { Epochs = Epochs("FACENET3", FaceNetOptions.FaceNet3.Epochs) }), fit, validation, heldOut, lambda);
         if (models.Contains("facenet3-ea"))
-            Evaluate(report, "FaceNet3, empty-aware loss", () => FaceNetTrainer.Train(fit, FaceNetOptions.FaceNet3 with { Epochs = Epochs("FACENET3", 20), Loss = VolumeLoss.EmptyAware }), fit, validation, heldOut, lambda);
+            Evaluate(report, "FaceNet3, empty-aware absolute loss", () => FaceNetTrainer.Train(fit, FaceNetOptions.FaceNet3 with { Epochs = Epochs("FACENET3", FaceNetOptions.FaceNet3.Epochs), Loss = VolumeLoss.EmptyAwareAbsolute }), fit, validation, heldOut, lambda);
         if (models.Contains("facenet2"))
         {
-            int? limit = int.TryParse(Environment.GetEnvironmentVariable("HEADS_QUALITY_FACENET2_SAMPLES"), out int l) ? l : null;
+            // The pipeline's FaceNet2: the original's first 90 samples unless HEADS_QUALITY_FACENET2_SAMPLES says otherwise (0: all).
+            int? limit = int.TryParse(Environment.GetEnvironmentVariable("HEADS_QUALITY_FACENET2_SAMPLES"), out int l) ? (l > 0 ? l : null) : new FaceNet2Options().SampleLimit;
             var loss = VolumeLosses.TryParse(Environment.GetEnvironmentVariable("HEADS_QUALITY_FACENET2_LOSS"), out var l2) ? l2 : VolumeLoss.EmptyAwareAbsolute;
             var options = new FaceNet2Options { Epochs = Epochs("FACENET2", 20), SampleLimit = limit, Loss = loss, Threads = Environment.ProcessorCount };
             Evaluate(report, $"FaceNet2 ({options.Epochs} epochs, {(limit is int n ? n.ToString(CultureInfo.InvariantCulture) : "all")} samples, {loss})", () =>
@@ -67,7 +69,7 @@ public sealed class QualityBenchmarks : IBenchmarkSuite
                 for (int first = 0; first < FaceNetTrainingSet.VolumeVoxels; first += 4096)
                     model.Add(VoxelShardTrainer.Train(fit, first, 4096, options));
                 return model;
-            }, limit is int k ? fit.Take(k) : fit, validation, heldOut, lambda);
+            }, limit is int k ? fit.Take(k) : fit, validation, heldOut, ridgeLambda: null);
         }
     }
 
@@ -92,14 +94,14 @@ public sealed class QualityBenchmarks : IBenchmarkSuite
         int.TryParse(Environment.GetEnvironmentVariable($"HEADS_QUALITY_{model}_EPOCHS"), out int e) ? e : fallback;
 
     private static void Evaluate(BenchmarkReport report, string name, Func<IVolumePredictor> train, FaceNetTrainingSet fit, FaceNetTrainingSet validation,
-        FaceNetTrainingSet heldOut, double lambda)
+        FaceNetTrainingSet heldOut, double? ridgeLambda)
     {
         var clock = Stopwatch.StartNew();
         var model = train();
         double seconds = clock.Elapsed.TotalSeconds;
         try
         {
-            var q = FaceNetEvaluation.Evaluate(model, fit, validation, heldOut, lambda);
+            var q = FaceNetEvaluation.Evaluate(model, fit, validation, heldOut, ridgeLambda);
             var m = model switch { FaceNetPcaModel p => p.Manifest, FaceNetModel f => f.Manifest, _ => null };
             report.Note($"{name}: trained in {seconds:F1} s on {fit.Count} heads" + (m is null ? "" :
                 $"; final loss {m.EpochLosses[^1]:G3}, validation {(m.ValidationLosses.Count > 0 ? m.ValidationLosses[^1] : double.NaN):G3}, kept epoch {m.KeptEpoch} (validation {(m.KeptEpoch is int e && e > 0 ? m.ValidationLosses[e - 1] : double.NaN):G3})"));

@@ -8,7 +8,7 @@ namespace Heads.Cli.Commands;
 public static class BenchCommand
 {
     /// <summary>Suites that need libtorch; the others run without it.</summary>
-    private static readonly string[] TorchSuites = ["training", "inference", "trainer", "inference-http"];
+    private static readonly string[] TorchSuites = ["training", "inference", "trainer", "inference-http", "quality", "headsnet-quality"];
 
     public static Command Create()
     {

@@ -8,7 +8,7 @@ namespace Heads.Cli.Models;
 /// A model loaded from local files, for <c>--model-file</c>. Accepted, as the trainer writes them to the <c>models</c>
 /// container (mirrored to disk, e.g. with a blob download of one job's folder):
 /// <list type="bullet">
-/// <item>a weights file, <c>*.safetensors</c>, of a HeadsNet, FaceNet1 or FaceNet3 (its manifest is embedded);</item>
+/// <item>a weights file, <c>*.safetensors</c>, of a HeadsNet, FaceNet1, FaceNet3 or FaceNetPca (its manifest is embedded);</item>
 /// <item>a job folder holding <c>manifest.json</c> (or that manifest itself): HeadsNet and FaceNet1/3 name their weights,
 /// FaceNet2 its shards. Blob paths in it are resolved against the container root (the job folder's parent), then the job
 /// folder itself, so a job folder copied anywhere loads. The manifest's SHA-256 is checked against every weights file.</item>
@@ -70,6 +70,11 @@ public sealed class LocalModel : IDisposable
             {
                 var model = FaceNetModel.Load(stream);
                 return new LocalModel(kind == ModelKind.FaceNet1 ? TrainingModel.FaceNet1 : TrainingModel.FaceNet3, model, model, null, null, path);
+            }
+            case ModelKind.FaceNetPca:
+            {
+                var model = FaceNetPcaModel.Load(stream);
+                return new LocalModel(TrainingModel.FaceNetPca, model, model, null, null, path);
             }
             default:
                 throw new InputException($"{path} is one FaceNet2 shard (voxels {SafeTensorsHeader.Read(path).Manifest?.Voxels?.First}+{SafeTensorsHeader.Read(path).Manifest?.Voxels?.Count}), not a whole model: give the job folder with its manifest.json.");
@@ -134,6 +139,11 @@ public sealed class LocalModel : IDisposable
             {
                 var heads = HeadsNetModel.Load(stream, engine);
                 return new LocalModel(kind, heads, null, heads, jobId, manifestPath);
+            }
+            if (kind == TrainingModel.FaceNetPca)
+            {
+                var pca = FaceNetPcaModel.Load(stream, engine);
+                return new LocalModel(kind, pca, pca, null, jobId, manifestPath);
             }
             var faces = FaceNetModel.Load(stream, engine);
             var expected = kind == TrainingModel.FaceNet1 ? ModelKind.FaceNet1 : ModelKind.FaceNet3;
