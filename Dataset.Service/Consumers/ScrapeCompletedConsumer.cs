@@ -32,8 +32,8 @@ public sealed class ScrapeCompletedConsumer(HeadSampleStore samples, IOptions<Da
             logger.LogWarning("Scrape {ScrapeId}: {Pending} heads still unprocessed after {Wait}; building with the heads available", scrape.ScrapeId, pending.Count, pipeline.WaitForHeads);
 
         var suffix = scrape.ScrapeId.ToString("N")[..12];
-        await context.Publish(new BuildDataset { DatasetId = $"facenet-{suffix}", Kind = DatasetKind.FaceNet }, context.CancellationToken);
-        await context.Publish(new BuildDataset { DatasetId = $"headsnet-{suffix}", Kind = DatasetKind.HeadsNet, Limit = pipeline.HeadsNetHeads }, context.CancellationToken);
+        await context.Publish(new BuildDataset { DatasetId = $"facenet-{suffix}", Kind = DatasetKind.FaceNet, HeldOutFraction = pipeline.HeldOutFraction }, context.CancellationToken);
+        await context.Publish(new BuildDataset { DatasetId = $"headsnet-{suffix}", Kind = DatasetKind.HeadsNet, Limit = pipeline.HeadsNetHeads, HeldOutFraction = pipeline.HeldOutFraction }, context.CancellationToken);
         logger.LogInformation("Scrape {ScrapeId}: {Heads} heads ready; building datasets facenet-{Suffix} and headsnet-{Suffix}", scrape.ScrapeId, scrape.HeadIds.Count, suffix, suffix);
     }
 }

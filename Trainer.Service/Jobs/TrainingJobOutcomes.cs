@@ -65,6 +65,7 @@ public sealed class TrainingJobOutcomes(TrainingJobStore jobs, ILogger<TrainingJ
         if (result is not { Changed: true }) return false;
         logger.LogInformation("Job {JobId}: {Model} on {DatasetId} committed to {Manifest}", manifest.JobId, manifest.Model, manifest.DatasetId, TrainingJobLayout.ManifestPath(manifest.JobId));
         TrainerMetrics.JobEnded(manifest.Model, TrainingJobState.Completed);
+        if (manifest.Promotion is { } promotion) TrainerMetrics.ModelJudged(manifest.Model, manifest.Quality, promotion);
         await bus.Publish(new ModelTrained
         {
             JobId = manifest.JobId,

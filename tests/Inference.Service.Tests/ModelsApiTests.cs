@@ -43,6 +43,31 @@ public sealed partial class ServingTests
     }
 
     [Fact]
+    public async Task A_pin_makes_a_served_model_the_default_of_its_family_until_unpinned()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        try
+        {
+            var pinned = await Http.ReadAsync<ModelsResponse>(await host.Client.PostAsync($"/api/v1/models/{host.FaceNet2Job}/pin", null, ct));
+            var faceNet2 = pinned.Models.Single(m => m.JobId == host.FaceNet2Job);
+            Assert.True(faceNet2.IsDefault && faceNet2.IsPinned);
+            Assert.False(pinned.Models.Single(m => m.JobId == host.FaceNet3Job).IsDefault);
+            Assert.True(pinned.Models.Single(m => m.JobId == host.HeadsNetJob).IsDefault); // the other family is untouched
+
+            var unknown = await host.Client.PostAsync($"/api/v1/models/{Guid.NewGuid()}/pin", null, ct);
+            Assert.Equal(System.Net.HttpStatusCode.NotFound, unknown.StatusCode);
+            Assert.Equal("application/problem+json", unknown.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(System.Net.HttpStatusCode.NotFound, (await host.Client.DeleteAsync("/api/v1/models/pins/teapots", ct)).StatusCode);
+        }
+        finally
+        {
+            var unpinned = await Http.ReadAsync<ModelsResponse>(await host.Client.DeleteAsync("/api/v1/models/pins/volumes", ct));
+            Assert.True(unpinned.Models.Single(m => m.JobId == host.FaceNet3Job).IsDefault);
+            Assert.DoesNotContain(unpinned.Models, m => m.IsPinned);
+        }
+    }
+
+    [Fact]
     public async Task Health_reports_the_models_check()
     {
         var health = await host.Client.GetAsync("/health", TestContext.Current.CancellationToken);

@@ -29,6 +29,22 @@ public class TrainerManifestTests
         Assert.Equal($"{Job}/model-a1.safetensors", parsed.Weights);
         Assert.Equal(ModelKind.FaceNet3, parsed.ModelManifest!.Kind);
         Assert.Equal(0.6, parsed.Quality!["model"]!["occupancyIoU"]!.GetValue<double>());
+        Assert.Null(parsed.Promoted); // written before the gate: still a default candidate
+        Assert.True(parsed.IsDefaultCandidate);
+    }
+
+    [Fact]
+    public void The_gates_verdict_reaches_inference()
+    {
+        var engine = new ModelManifest { Kind = ModelKind.FaceNet3, Architecture = DenseArchitecture.FaceNet3, DatasetId = "facenet-1" };
+        var parsed = RoundTrip(new TrainingJobManifest
+        {
+            JobId = Job, Model = TrainingModel.FaceNet3, DatasetId = "facenet-1", Architecture = DenseArchitecture.FaceNet3,
+            WeightsBlob = $"{Job}/model-a1.safetensors", Weights = engine, CreatedAt = DateTimeOffset.UtcNow,
+            Promotion = new ModelPromotion { Promoted = false, Reason = "not promoted: does not beat its baselines" },
+        });
+        Assert.Equal((false, "not promoted: does not beat its baselines"), (parsed.Promoted, parsed.PromotionReason));
+        Assert.False(parsed.IsDefaultCandidate);
     }
 
     [Fact]

@@ -32,7 +32,7 @@ public static class ModelsCommand
                 var iou = HeldOutQuality.ModelIoU(m?["quality"]);
                 bool isDefault = m?["isDefault"]?.GetValue<bool>() == true, pinned = m?["isPinned"]?.GetValue<bool>() == true;
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{Progress.Text(m, "model"),-10} {Progress.Text(m, "jobId")}  {(isDefault ? pinned ? "default (pinned)" : "default" : ""),-16}  dataset {Progress.Text(m, "datasetId")}  {Progress.Number(m, "parameters") ?? 0:N0} parameters{(iou is null ? "" : $"  held-out IoU {iou:F3}")}"));
+                    $"{Progress.Text(m, "model"),-9} {Progress.Text(m, "jobId")}  {(isDefault ? pinned ? "default (pinned)" : "default" : "       ")}  dataset {Progress.Text(m, "datasetId")}  {Progress.Number(m, "parameters") ?? 0:N0} parameters{(iou is null ? "" : $"  held-out IoU {iou:F3}")}"));
                 if (m?["quality"] is JsonObject quality && HeldOutQuality.Details(quality) is { Length: > 0 } details) Console.WriteLine(details);
                 if (Progress.Text(m, "promotionReason") is { } reason) Console.WriteLine($"  {reason}");
             }
