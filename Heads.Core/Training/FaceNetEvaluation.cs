@@ -174,6 +174,11 @@ public static class FaceNetEvaluation
     /// predictor's threshold is chosen on <paramref name="validation"/> (none when it is empty: threshold 0).
     /// </summary>
     public static QualityReport Evaluate(IVolumePredictor model, FaceNetTrainingSet fit, FaceNetTrainingSet validation, FaceNetTrainingSet heldOut,
+        double? ridgeLambda = null) =>
+        Evaluate(PredictedVolumes.Of(model, validation, heldOut), fit, validation, heldOut, ridgeLambda);
+
+    /// <summary>The same from the model's volumes already predicted for <paramref name="validation"/> and <paramref name="heldOut"/>.</summary>
+    public static QualityReport Evaluate(PredictedVolumes model, FaceNetTrainingSet fit, FaceNetTrainingSet validation, FaceNetTrainingSet heldOut,
         double? ridgeLambda = null)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -201,11 +206,15 @@ public static class FaceNetEvaluation
         Evaluate(model, fit, (fit ?? throw new ArgumentNullException(nameof(fit))).Take(0), heldOut, ridgeLambda);
 
     /// <summary>A predictor's per-head scores on <paramref name="heldOut"/> at the threshold it gets on <paramref name="validation"/>.</summary>
-    public static (HeadScores Scores, byte Threshold) Score(IVolumePredictor predictor, FaceNetTrainingSet validation, FaceNetTrainingSet heldOut)
+    public static (HeadScores Scores, byte Threshold) Score(IVolumePredictor predictor, FaceNetTrainingSet validation, FaceNetTrainingSet heldOut) =>
+        Score(PredictedVolumes.Of(predictor, validation, heldOut), validation, heldOut);
+
+    /// <summary>The same from predicted volumes.</summary>
+    public static (HeadScores Scores, byte Threshold) Score(PredictedVolumes predicted, FaceNetTrainingSet validation, FaceNetTrainingSet heldOut)
     {
-        ArgumentNullException.ThrowIfNull(predictor);
-        byte threshold = validation.Count > 0 ? ChooseThreshold(predictor.PredictVolumes(validation.Faces), validation.Volumes) : (byte)0;
-        return (PerHead(predictor.PredictVolumes(heldOut.Faces), heldOut.Volumes, predictionThreshold: threshold), threshold);
+        ArgumentNullException.ThrowIfNull(predicted);
+        byte threshold = validation.Count > 0 ? ChooseThreshold(predicted.Validation, validation.Volumes) : (byte)0;
+        return (PerHead(predicted.HeldOut, heldOut.Volumes, predictionThreshold: threshold), threshold);
     }
 
     private static int CheckVolumes(ReadOnlySpan<byte> predicted, ReadOnlySpan<byte> truth, int voxelsPerVolume)
@@ -214,5 +223,23 @@ public static class FaceNetEvaluation
         if (predicted.Length != truth.Length) throw new ArgumentException($"{predicted.Length} predicted values but {truth.Length} true values.", nameof(truth));
         if (truth.Length == 0 || truth.Length % voxelsPerVolume != 0) throw new ArgumentException($"Expected a positive whole number of {voxelsPerVolume}-voxel volumes; got {truth.Length} values.", nameof(truth));
         return truth.Length / voxelsPerVolume;
+    }
+}
+
+/// <summary>
+/// A predictor's volumes for a dataset's validation and held-out heads, made in one call: a FaceNet2 read shard by shard
+/// streams its weights once for both, and the gallery reuses the held-out ones.
+/// </summary>
+public sealed record PredictedVolumes(byte[] Validation, byte[] HeldOut)
+{
+    public static PredictedVolumes Of(IVolumePredictor predictor, FaceNetTrainingSet validation, FaceNetTrainingSet heldOut)
+    {
+        ArgumentNullException.ThrowIfNull(predictor);
+        ArgumentNullException.ThrowIfNull(validation);
+        ArgumentNullException.ThrowIfNull(heldOut);
+        if (validation.Count + heldOut.Count == 0) return new PredictedVolumes([], []);
+        var volumes = predictor.PredictVolumes([.. validation.Faces, .. heldOut.Faces]);
+        int split = validation.Count * FaceNetTrainingSet.VolumeVoxels;
+        return new PredictedVolumes(volumes[..split], volumes[split..]);
     }
 }

@@ -65,17 +65,16 @@ public sealed class FaceNet2Assembly(
         var data = await datasets.LoadFaceNetAsync(job.DatasetId, ct);
         var engineOptions = TrainingJobOptions.FaceNet2(job.Request, options.Value.EffectiveTorchThreads);
         var fitUsed = engineOptions.SampleLimit is int limit ? data.Fit.Take(limit) : data.Fit;
+        // One pass over the stored shards predicts the validation and held-out heads for the report and the gallery.
+        var predictor = new ShardSequencePredictor(manifests, m => models.OpenShardWeights(jobId, new VoxelShardRange(m.Voxels!.First, m.Voxels.Count)));
+        var predicted = await TrainingThread.RunAsync(() => PredictedVolumes.Of(predictor, data.Validation, data.HeldOut), ct);
         QualityReport? quality = null;
         if (data.HeldOut.Count > 0)
-        {
-            var predictor = new ShardSequencePredictor(manifests, m => models.OpenShardWeights(jobId, new VoxelShardRange(m.Voxels!.First, m.Voxels.Count)));
-            quality = await TrainingThread.RunAsync(() => FaceNetEvaluation.Evaluate(predictor, fitUsed, data.Validation, data.HeldOut), ct);
-        }
+            quality = await TrainingThread.RunAsync(() => FaceNetEvaluation.Evaluate(predicted, fitUsed, data.Validation, data.HeldOut), ct);
         var promotion = await gate.DecideVolumesAsync(jobId, quality, data, ct);
 
         var manifest = Manifest(job, engineOptions, plan, manifests, fitUsed.Count, quality) with { Promotion = promotion };
-        var gallery = new ShardSequencePredictor(manifests, m => models.OpenShardWeights(jobId, new VoxelShardRange(m.Voxels!.First, m.Voxels.Count)));
-        await pictures.WriteVolumesAsync(jobId, TrainingModel.FaceNet2, gallery, data.HeldOut, manifest.EpochLosses, [], ct);
+        await pictures.WriteVolumesAsync(jobId, TrainingModel.FaceNet2, data.HeldOut, predicted.HeldOut, manifest.EpochLosses, [], ct);
         if (!await models.TryCreateManifestAsync(manifest, ct))
         {
             logger.LogInformation("Job {JobId}: another replica committed the manifest first", jobId);

@@ -16,20 +16,21 @@ public sealed class TrainedModelPictures(TrainedModelStore models, ILogger<Train
     /// <summary>Held-out heads in a face model's gallery.</summary>
     public const int GalleryHeads = 8;
 
-    public async Task WriteVolumesAsync(Guid jobId, TrainingModel model, IVolumePredictor predictor, FaceNetTrainingSet heldOut,
+    /// <param name="predictedHeldOut">The model's volumes for <paramref name="heldOut"/>, as the evaluation made them.</param>
+    public async Task WriteVolumesAsync(Guid jobId, TrainingModel model, FaceNetTrainingSet heldOut, byte[] predictedHeldOut,
         IReadOnlyList<double> losses, IReadOnlyList<double> validationLosses, CancellationToken ct)
     {
         if (heldOut.Count > 0)
         {
-            var shown = heldOut.Take(GalleryHeads);
+            int shown = Math.Min(GalleryHeads, heldOut.Count);
             var gallery = await TrainingThread.RunAsync(() =>
             {
-                var predicted = predictor.PredictVolumes(shown.Faces);
-                var scores = FaceNetEvaluation.PerHead(predicted, shown.Volumes);
-                var heads = Enumerable.Range(0, shown.Count).Select(i => new GalleryHead(
-                    shown.Face(i).ToArray(),
-                    shown.Volume(i).ToArray(),
-                    predicted.AsSpan(i * FaceNetTrainingSet.VolumeVoxels, FaceNetTrainingSet.VolumeVoxels).ToArray(),
+                var predicted = predictedHeldOut.AsSpan(0, shown * FaceNetTrainingSet.VolumeVoxels);
+                var scores = FaceNetEvaluation.PerHead(predicted, heldOut.Volumes.AsSpan(0, predicted.Length));
+                var heads = Enumerable.Range(0, shown).Select(i => new GalleryHead(
+                    heldOut.Face(i).ToArray(),
+                    heldOut.Volume(i).ToArray(),
+                    predictedHeldOut.AsSpan(i * FaceNetTrainingSet.VolumeVoxels, FaceNetTrainingSet.VolumeVoxels).ToArray(),
                     $"held-out {i + 1}: IoU {scores.OccupancyIoU[i]:F2}  MAE {scores.GrayscaleMae[i]:F1}")).ToList();
                 return ModelPictures.VolumeGallery(heads);
             }, ct);

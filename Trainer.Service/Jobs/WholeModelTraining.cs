@@ -103,14 +103,13 @@ public sealed class WholeModelTraining(
             ModelPromotion promotion;
             if (network is IVolumePredictor faceModel && data is FaceNetData f)
             {
-                int? sampleLimit = job.Model == TrainingModel.FaceNetPca
-                    ? TrainingJobOptions.FaceNetPca(job.Request, threads).SampleLimit
-                    : TrainingJobOptions.FaceNet(job.Request, threads).SampleLimit;
-                var fitUsed = sampleLimit is int limit ? f.Fit.Take(limit) : f.Fit;
+                // The first TrainingSamples fitted heads are the ones the model learned from (its sample limit applied).
+                var fitUsed = f.Fit.Take(weightsManifest.TrainingSamples);
+                var predicted = await TrainingThread.RunAsync(() => PredictedVolumes.Of(faceModel, f.Validation, f.HeldOut), ct);
                 if (f.HeldOut.Count > 0)
-                    quality = await TrainingThread.RunAsync(() => FaceNetEvaluation.Evaluate(faceModel, fitUsed, f.Validation, f.HeldOut), ct);
+                    quality = await TrainingThread.RunAsync(() => FaceNetEvaluation.Evaluate(predicted, fitUsed, f.Validation, f.HeldOut), ct);
                 promotion = await gate.DecideVolumesAsync(job.JobId, quality, f, ct);
-                await pictures.WriteVolumesAsync(job.JobId, job.Model, faceModel, f.HeldOut, weightsManifest.EpochLosses, weightsManifest.ValidationLosses, ct);
+                await pictures.WriteVolumesAsync(job.JobId, job.Model, f.HeldOut, predicted.HeldOut, weightsManifest.EpochLosses, weightsManifest.ValidationLosses, ct);
             }
             else if (network is HeadsNetModel headsNet && data is HeadsNetData h)
             {
