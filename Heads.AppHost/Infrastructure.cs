@@ -58,8 +58,8 @@ public static class Infrastructure
         WriteRabbitMqConfig(rabbitDir);
 
         int amqpPort = PortOrFree(builder, "Heads:RabbitMq:Port");
-        int distPort = FreePort();
-        int epmdPort = FreePort();
+        int distPort = LoopbackPort.Free();
+        int epmdPort = LoopbackPort.Free();
         int blobPort = PortOrFree(builder, "Heads:Azurite:Port");
 
         const string rabbitServer = "/usr/lib/rabbitmq/bin/rabbitmq-server";
@@ -170,14 +170,7 @@ public static class Infrastructure
     private static int PortOrFree(IDistributedApplicationBuilder builder, string key)
     {
         var configured = builder.Configuration.GetValue(key, 0);
-        return configured > 0 ? configured : FreePort();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        return configured > 0 ? configured : LoopbackPort.Free();
     }
 
     private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);

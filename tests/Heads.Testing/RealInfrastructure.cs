@@ -152,46 +152,8 @@ public sealed class RealInfrastructure : IAsyncLifetime
         throw new TimeoutException($"{what} did not open 127.0.0.1:{port} in {timeout.TotalSeconds} s. Output:\n{Log}");
     }
 
-    /// <summary>
-    /// A port that is free now, below the kernel's ephemeral range. A port the kernel hands out for port 0 is an
-    /// ephemeral one: between choosing it and the server binding it, an outgoing connection could take it as its local
-    /// port ("address already in use" in CI); outgoing connections never take one below that range.
-    /// </summary>
-    public static int FreePort()
-    {
-        int ceiling = EphemeralFloor();
-        for (int attempt = 0; attempt < 200; attempt++)
-        {
-            int port = Random.Shared.Next(Math.Max(1024, ceiling - 12_000), ceiling);
-            try
-            {
-                using var listener = new TcpListener(IPAddress.Loopback, port);
-                listener.Start();
-                return port;
-            }
-            catch (SocketException)
-            {
-                // Taken: try another.
-            }
-        }
-        throw new InvalidOperationException($"No free loopback port found below {ceiling}.");
-    }
-
-    private static int EphemeralFloor()
-    {
-        try
-        {
-            var range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-            if (int.TryParse(range[0], out var floor) && floor > 2048) return floor;
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
-        return 32768;
-    }
+    /// <summary>A loopback port below the kernel's ephemeral range (see <see cref="Heads.AppHost.LoopbackPort"/>).</summary>
+    public static int FreePort() => Heads.AppHost.LoopbackPort.Free();
 
     public static string RepositoryRoot()
     {
