@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.Intrinsics;
 
 namespace Heads.Core.Training;
 
@@ -14,6 +15,7 @@ internal interface IUpdateRule
 {
     static abstract int States { get; }
     Vector<float> Update(Vector<float> p, Vector<float> g, ref Vector<float> s1, ref Vector<float> s2);
+    Vector512<float> Update(Vector512<float> p, Vector512<float> g, ref Vector512<float> s1, ref Vector512<float> s2);
     float Update(float p, float g, ref float s1, ref float s2);
 }
 
@@ -23,6 +25,7 @@ internal readonly struct AdamRule(StepCoefficients c) : IUpdateRule
     // A = 1−β1, B = β2, C = 1−β2, D = lr/bc1, E = 1/√bc2
     public static int States => 2;
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public Vector<float> Update(Vector<float> p, Vector<float> g, ref Vector<float> m, ref Vector<float> v)
     {
         m += (g - m) * c.A;
@@ -30,6 +33,15 @@ internal readonly struct AdamRule(StepCoefficients c) : IUpdateRule
         return p - m * c.D / (Vector.SquareRoot(v) * c.E + new Vector<float>(c.Epsilon));
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public Vector512<float> Update(Vector512<float> p, Vector512<float> g, ref Vector512<float> m, ref Vector512<float> v)
+    {
+        m += (g - m) * c.A;
+        v = v * c.B + g * g * c.C;
+        return p - m * c.D / (Vector512.Sqrt(v) * c.E + Vector512.Create(c.Epsilon));
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public float Update(float p, float g, ref float m, ref float v)
     {
         m += (g - m) * c.A;
@@ -44,6 +56,7 @@ internal readonly struct AdamaxRule(StepCoefficients c) : IUpdateRule
     // A = 1−β1, B = β2, D = lr/bc1
     public static int States => 2;
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public Vector<float> Update(Vector<float> p, Vector<float> g, ref Vector<float> m, ref Vector<float> u)
     {
         m += (g - m) * c.A;
@@ -51,6 +64,15 @@ internal readonly struct AdamaxRule(StepCoefficients c) : IUpdateRule
         return p - m * c.D / u;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public Vector512<float> Update(Vector512<float> p, Vector512<float> g, ref Vector512<float> m, ref Vector512<float> u)
+    {
+        m += (g - m) * c.A;
+        u = Vector512.Max(u * c.B, Vector512.Abs(g) + Vector512.Create(c.Epsilon));
+        return p - m * c.D / u;
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public float Update(float p, float g, ref float m, ref float u)
     {
         m += (g - m) * c.A;
@@ -65,6 +87,7 @@ internal readonly struct NadamRule(StepCoefficients c) : IUpdateRule
     // A = 1−β1, B = β2, C = 1−β2, D = 1/bc2, E = lr(1−μt)/(1−Πμ), F = lr·μt+1/(1−Πμ·μt+1)
     public static int States => 2;
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public Vector<float> Update(Vector<float> p, Vector<float> g, ref Vector<float> m, ref Vector<float> v)
     {
         m += (g - m) * c.A;
@@ -74,6 +97,17 @@ internal readonly struct NadamRule(StepCoefficients c) : IUpdateRule
         return p - m * c.F / denom;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public Vector512<float> Update(Vector512<float> p, Vector512<float> g, ref Vector512<float> m, ref Vector512<float> v)
+    {
+        m += (g - m) * c.A;
+        v = v * c.B + g * g * c.C;
+        var denom = Vector512.Sqrt(v * c.D) + Vector512.Create(c.Epsilon);
+        p -= g * c.E / denom;
+        return p - m * c.F / denom;
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public float Update(float p, float g, ref float m, ref float v)
     {
         m += (g - m) * c.A;
@@ -90,8 +124,13 @@ internal readonly struct SgdRule(StepCoefficients c) : IUpdateRule
     // D = lr
     public static int States => 0;
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public Vector<float> Update(Vector<float> p, Vector<float> g, ref Vector<float> s1, ref Vector<float> s2) => p - g * c.D;
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public Vector512<float> Update(Vector512<float> p, Vector512<float> g, ref Vector512<float> s1, ref Vector512<float> s2) => p - g * c.D;
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public float Update(float p, float g, ref float s1, ref float s2) => p - g * c.D;
 }
 
@@ -101,12 +140,21 @@ internal readonly struct MomentumRule(StepCoefficients c) : IUpdateRule
     // B = μ, D = lr
     public static int States => 1;
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public Vector<float> Update(Vector<float> p, Vector<float> g, ref Vector<float> buffer, ref Vector<float> s2)
     {
         buffer = buffer * c.B + g;
         return p - buffer * c.D;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public Vector512<float> Update(Vector512<float> p, Vector512<float> g, ref Vector512<float> buffer, ref Vector512<float> s2)
+    {
+        buffer = buffer * c.B + g;
+        return p - buffer * c.D;
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public float Update(float p, float g, ref float buffer, ref float s2)
     {
         buffer = buffer * c.B + g;
@@ -120,12 +168,21 @@ internal readonly struct RmsPropRule(StepCoefficients c) : IUpdateRule
     // B = ρ, C = 1−ρ, D = lr
     public static int States => 1;
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public Vector<float> Update(Vector<float> p, Vector<float> g, ref Vector<float> s, ref Vector<float> s2)
     {
         s = s * c.B + g * g * c.C;
         return p - g * c.D / (Vector.SquareRoot(s) + new Vector<float>(c.Epsilon));
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public Vector512<float> Update(Vector512<float> p, Vector512<float> g, ref Vector512<float> s, ref Vector512<float> s2)
+    {
+        s = s * c.B + g * g * c.C;
+        return p - g * c.D / (Vector512.Sqrt(s) + Vector512.Create(c.Epsilon));
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public float Update(float p, float g, ref float s, ref float s2)
     {
         s = s * c.B + g * g * c.C;

@@ -13,11 +13,11 @@ namespace Heads.Benchmarks;
 /// </summary>
 public sealed class TrainingBenchmarks : IBenchmarkSuite
 {
-    private const int Samples = 90, Batch = 6, Epochs = 166, AllNets = 32768;
+    internal const int Samples = 90, Batch = 6, Epochs = 166, AllNets = 32768;
     private const double BytesPerParameterStep = 28; // Adam: read p, g, m, v; write p, m, v (4 bytes each)
     private static readonly long NetParameters = DenseArchitecture.FaceNet2Voxel.ParameterCount;
-    private static readonly int StepsPerEpoch = BatchSchedule.StepsPerEpoch(Samples, Batch);
-    private static readonly long TotalSteps = (long)StepsPerEpoch * Epochs;
+    internal static readonly int StepsPerEpoch = BatchSchedule.StepsPerEpoch(Samples, Batch);
+    internal static readonly long TotalSteps = (long)StepsPerEpoch * Epochs;
 
     public string Name => "training";
 
@@ -66,13 +66,13 @@ public sealed class TrainingBenchmarks : IBenchmarkSuite
         Soak(report, inputs, volumes);
     }
 
-    private static (FaceNetTrainingSet Faces, byte[] Volumes) LoadRealData()
+    internal static (FaceNetTrainingSet Faces, byte[] Volumes) LoadRealData()
     {
         var set = FaceNetTrainingSet.Load(Heads.Testing.SharedData.TrainX, Heads.Testing.SharedData.TrainYGz, limit: Samples);
         return (set, set.Volumes);
     }
 
-    private static double MeasureBandwidth()
+    internal static double MeasureBandwidth()
     {
         using var a = rand(128L << 20); // 512 MiB
         using var b = empty_like(a);
@@ -80,7 +80,7 @@ public sealed class TrainingBenchmarks : IBenchmarkSuite
         return 2.0 * a.numel() * 4 / seconds;
     }
 
-    private static float[] Targets(byte[] volumes, int firstVoxel, int count)
+    internal static float[] Targets(byte[] volumes, int firstVoxel, int count)
     {
         var y = new float[Samples * count];
         for (int s = 0; s < Samples; s++)
@@ -89,7 +89,7 @@ public sealed class TrainingBenchmarks : IBenchmarkSuite
     }
 
     /// <summary>The same nets trained one at a time with stock TorchSharp modules and torch.optim.Adam.</summary>
-    private static double NaiveSecondsPerNetStep(float[] inputs, byte[] volumes)
+    internal static double NaiveSecondsPerNetStep(float[] inputs, byte[] volumes)
     {
         const int nets = 3, steps = 20;
         var batches = BatchSchedule.Create(Samples, Batch, 2, seed: 0);
@@ -116,7 +116,7 @@ public sealed class TrainingBenchmarks : IBenchmarkSuite
         return total / (nets * steps);
     }
 
-    private static double EnsembleSecondsPerStep(int v, float[] inputs, byte[] volumes)
+    internal static double EnsembleSecondsPerStep(int v, float[] inputs, byte[] volumes)
     {
         int first = 12288; // a block through the middle of the volume
         using var ensemble = new VoxelEnsemble(DenseArchitecture.FaceNet2Voxel, Enumerable.Range(first, v).ToArray(), seed: 1);
@@ -135,7 +135,7 @@ public sealed class TrainingBenchmarks : IBenchmarkSuite
         return clock.Elapsed.TotalSeconds / timed;
     }
 
-    private static int CountConstantVoxels(byte[] volumes)
+    internal static int CountConstantVoxels(byte[] volumes)
     {
         int constant = 0;
         for (int v = 0; v < 32768; v++)
@@ -193,6 +193,6 @@ public sealed class TrainingBenchmarks : IBenchmarkSuite
         report.Figure("soak: resident memory growth first→last sample", last - first, "MiB");
     }
 
-    private static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a";
+    internal static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a";
 
 }
