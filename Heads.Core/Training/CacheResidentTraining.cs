@@ -26,12 +26,13 @@ public static unsafe class CacheResidentTraining
     /// <summary>
     /// Trains every net of <paramref name="ensemble"/> in place through <paramref name="epochs"/> seeded shuffles of the
     /// samples in batches of <paramref name="batchSize"/> (<see cref="BatchSchedule"/>). <paramref name="netTrained"/>
-    /// is called (from the training threads) with the number of nets finished so far. Returns each epoch's mean loss over nets.
+    /// is called (from the training threads) with the number of nets finished so far and the finished net's last-epoch
+    /// loss. Returns each epoch's mean loss over nets.
     /// </summary>
     /// <param name="inputs">Sample-major inputs, N × In.</param>
     /// <param name="targets">Sample-major targets, N × V (column v is net v's target).</param>
     public static double[] Train(VoxelEnsemble ensemble, float[] inputs, float[] targets, OptimizerOptions optimizer, VolumeLoss loss,
-        int epochs, int batchSize, int seed, int threads = 0, Action<int>? netTrained = null, CancellationToken cancellationToken = default)
+        int epochs, int batchSize, int seed, int threads = 0, Action<int, double>? netTrained = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ensemble);
         ArgumentNullException.ThrowIfNull(inputs);
@@ -90,7 +91,7 @@ public static unsafe class CacheResidentTraining
                     net.Store(weights, biases, v);
                     lock (lossSums)
                         for (int e = 0; e < epochs; e++) lossSums[e] += netLosses[e];
-                    netTrained?.Invoke(Interlocked.Increment(ref finished));
+                    netTrained?.Invoke(Interlocked.Increment(ref finished), netLosses[epochs - 1]);
                 }
             }
             catch (Exception e)

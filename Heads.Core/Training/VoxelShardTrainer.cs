@@ -45,15 +45,28 @@ public static class VoxelShardTrainer
         VoxelEnsemble? merged = null;
         try
         {
-            for (int start = 0; start < trained.Count; start += options.EnsembleSize)
+            if (options.Engine == VoxelEngine.CacheResident && trained.Count > 0)
+            {
+                var ensemble = new VoxelEnsemble(options.Architecture, trained, options.Seed);
+                blocks.Add(ensemble);
+                // First, only the pruned voxels are done (progress counts them apart from the trained ones).
+                progress?.Report(new TrainingProgress(0, options.Epochs, 0, 0, constant.Count, voxelCount, clock.Elapsed));
+                double finalLossSum = 0;
+                var losses = CacheResidentTraining.Train(ensemble, inputs, Targets(data, trained), options.Optimizer, options.Loss,
+                    options.Epochs, options.BatchSize, options.Seed, options.Threads, (netsDone, finalLoss) =>
+                    {
+                        double mean;
+                        lock (epochLosses) mean = (finalLossSum += finalLoss) / netsDone;
+                        double seconds = Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
+                        progress?.Report(new TrainingProgress(options.Epochs, options.Epochs, mean, (double)n * options.Epochs * netsDone / seconds,
+                            constant.Count + netsDone, voxelCount, clock.Elapsed));
+                    }, cancellationToken);
+                losses.CopyTo(epochLosses, 0);
+            }
+            for (int start = 0; start < trained.Count && options.Engine == VoxelEngine.Ensemble; start += options.EnsembleSize)
             {
                 var voxels = trained.GetRange(start, Math.Min(options.EnsembleSize, trained.Count - start));
-                var targets = new float[(long)n * voxels.Count];
-                for (int s = 0; s < n; s++)
-                {
-                    long row = (long)s * FaceNetTrainingSet.VolumeVoxels;
-                    for (int j = 0; j < voxels.Count; j++) targets[(long)s * voxels.Count + j] = data.Volumes[row + voxels[j]] / 255f;
-                }
+                var targets = Targets(data, voxels);
                 var ensemble = new VoxelEnsemble(options.Architecture, voxels, options.Seed);
                 blocks.Add(ensemble);
                 using var session = new EnsembleTrainingSession(ensemble, inputs, targets, options.Optimizer, options.Threads, options.Loss);
@@ -92,6 +105,37 @@ public static class VoxelShardTrainer
             foreach (var b in blocks)
                 if (!ReferenceEquals(b, merged)) b.Dispose();
         }
+    }
+
+    /// <summary>Sample-major targets N × V: column j is voxel <paramref name="voxels"/>[j] / 255 of each sample.</summary>
+    private static float[] Targets(FaceNetTrainingSet data, IReadOnlyList<int> voxels)
+    {
+        int n = data.Count;
+        var targets = new float[(long)n * voxels.Count];
+        for (int s = 0; s < n; s++)
+        {
+            long row = (long)s * FaceNetTrainingSet.VolumeVoxels;
+            for (int j = 0; j < voxels.Count; j++) targets[(long)s * voxels.Count + j] = data.Volumes[row + voxels[j]] / 255f;
+        }
+        return targets;
+    }
+
+    /// <summary>
+    /// Native memory a shard of <paramref name="trainedVoxels"/> nets needs while it trains on <paramref name="samples"/>
+    /// samples: the shard's weights, the inputs and targets, and per thread either the cache-resident engine's one net or
+    /// an ensemble block's weights, gradients and optimiser state.
+    /// </summary>
+    public static long EstimatedBytes(FaceNet2Options options, int trainedVoxels, int samples)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        long parameters = options.Architecture.ParameterCount;
+        long weights = parameters * trainedVoxels * sizeof(float);
+        long data = ((long)samples * (options.Architecture.Inputs + 16) + (long)samples * trainedVoxels) * sizeof(float);
+        int threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
+        long working = options.Engine == VoxelEngine.CacheResident
+            ? threads * CacheResidentTraining.BytesPerThread(options.Architecture, options.Optimizer, options.BatchSize)
+            : parameters * Math.Min(trainedVoxels, options.EnsembleSize) * (2L + options.Optimizer.StateCount) * sizeof(float);
+        return weights + data + working;
     }
 
     /// <summary>Joins block ensembles into one (the single-block case is passed through without a copy).</summary>

@@ -62,6 +62,13 @@ public sealed class VoxelShardTraining(
         activity?.SetTag("heads.shard.first_voxel", range.First);
         activity?.SetTag("heads.shard.voxel_count", range.Count);
         activity?.SetTag("heads.replica", settings.EffectiveReplicaName);
+        // Memory the shard may need (all its voxels trained): a replica short of memory is given smaller shards (ShardSize).
+        int samples = engineOptions.SampleLimit is int limit ? Math.Min(limit, data.Fit.Count) : data.Fit.Count;
+        long bytes = VoxelShardTrainer.EstimatedBytes(engineOptions, range.Count, samples);
+        activity?.SetTag("heads.shard.memory_bytes", bytes);
+        activity?.SetTag("heads.shard.engine", engineOptions.Engine.ToString());
+        logger.LogInformation("Job {JobId}: training {Shard} on {Samples} samples, {Engine} engine, {Threads} threads, up to {MiB:F0} MiB",
+            command.JobId, range, samples, engineOptions.Engine, engineOptions.Threads, bytes / 1048576.0);
         var clock = Stopwatch.StartNew();
         VoxelShard shard;
         await using (var monitor = new TrainingMonitor(jobs, command.JobId, range, TrainingModel.FaceNet2, settings.EffectiveReplicaName, settings, logger, ct, engineOptions.EnsembleSize))

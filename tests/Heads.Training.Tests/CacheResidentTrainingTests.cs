@@ -67,12 +67,12 @@ public class CacheResidentTrainingTests
         var y = Enumerable.Range(0, 10 * 6).Select(_ => (float)rng.NextDouble()).ToArray();
         using var ensemble = new VoxelEnsemble(Tiny, Enumerable.Range(0, 6).ToArray(), seed: 1);
         var reported = new List<int>();
-        CacheResidentTraining.Train(ensemble, x, y, new OptimizerOptions(), VolumeLoss.Mse, 2, 4, 0, threads: 1, netTrained: n => reported.Add(n));
+        CacheResidentTraining.Train(ensemble, x, y, new OptimizerOptions(), VolumeLoss.Mse, 2, 4, 0, threads: 1, netTrained: (n, _) => reported.Add(n));
         Assert.Equal([1, 2, 3, 4, 5, 6], reported);
 
         using var cts = new CancellationTokenSource();
         Assert.ThrowsAny<OperationCanceledException>(() => CacheResidentTraining.Train(ensemble, x, y, new OptimizerOptions(), VolumeLoss.Mse, 2, 4, 0,
-            threads: 2, netTrained: n => cts.Cancel(), cancellationToken: cts.Token));
+            threads: 2, netTrained: (_, _) => cts.Cancel(), cancellationToken: cts.Token));
     }
 
     [Fact]

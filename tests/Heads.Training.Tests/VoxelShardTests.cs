@@ -24,9 +24,44 @@ public class VoxelShardTests
             for (int v = 20; v < 26; v++)
                 Assert.Equal((byte)(v % 7), predicted[s * 16 + v - 10]);
 
+        // The cache-resident engine reports once before training (only the pruned voxels done), then once per net.
+        Assert.Equal(11, reports.Count);
+        Assert.Equal((6, 16), (reports[0].VoxelsDone, reports[0].VoxelsTotal));
+        Assert.Equal(Enumerable.Range(7, 10), reports.Skip(1).Select(r => r.VoxelsDone));
+        Assert.All(reports.Skip(1), r => Assert.True(r.Loss > 0 && r.Epoch == r.Epochs));
+    }
+
+    [Fact]
+    public void TheEnsembleEngineReportsPerEpochOfEachBlock()
+    {
+        var reports = new List<TrainingProgress>();
+        using var shard = VoxelShardTrainer.Train(Set, 10, 16, Synthetic.TinyFaceNet2(epochs: 2) with { Engine = VoxelEngine.Ensemble }, new SyncProgress(reports));
         Assert.Equal(2, reports.Count);
         Assert.Equal((6, 16), (reports[0].VoxelsDone, reports[0].VoxelsTotal));
         Assert.Equal(16, reports[^1].VoxelsDone);
+    }
+
+    [Theory]
+    [InlineData(VolumeLoss.Mse)]
+    [InlineData(VolumeLoss.EmptyAwareAbsolute)]
+    public void BothEnginesTrainTheSameShard(VolumeLoss loss)
+    {
+        // A shard through the cache-resident engine predicts what the ensemble engine's predicts for the same seed.
+        var options = new FaceNet2Options { Epochs = 3, SampleLimit = 12, Loss = loss, Seed = 4 };
+        using var resident = VoxelShardTrainer.Train(Set, 0, 40, options);
+        using var ensemble = VoxelShardTrainer.Train(Set, 0, 40, options with { Engine = VoxelEngine.Ensemble, EnsembleSize = 16 });
+        Assert.Equal(ensemble.TrainedVoxels, resident.TrainedVoxels);
+        for (int e = 0; e < options.Epochs; e++) Assert.Equal(ensemble.Manifest.EpochLosses[e], resident.Manifest.EpochLosses[e], 1e-5);
+        for (int l = 0; l < options.Architecture.LayerCount; l++)
+        {
+            using var scope = TorchSharp.torch.NewDisposeScope();
+            EnsembleEquivalenceTests.AssertClose(ensemble.Ensemble!.LinearWeight(l), resident.Ensemble!.LinearWeight(l), $"{loss} layer {l} weight");
+            EnsembleEquivalenceTests.AssertClose(ensemble.Ensemble!.LinearBias(l), resident.Ensemble!.LinearBias(l), $"{loss} layer {l} bias");
+        }
+        using var faces = TorchSharp.torch.tensor(Set.ScaledFaces().AsSpan(0, 4 * 1024).ToArray(), [4, 1024]);
+        using var a = ensemble.Ensemble!.forward(faces);
+        using var b = resident.Ensemble!.forward(faces);
+        EnsembleEquivalenceTests.AssertClose(a, b, $"{loss} predictions");
     }
 
     [Fact]
