@@ -5,4 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")"
 scripts/install-prerequisites.sh
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-exec dotnet run --project Heads.AppHost --launch-profile http -- "$@"
+# Release: the services train and generate heads in managed code, which Debug builds run several times slower.
+exec dotnet run -c Release --project Heads.AppHost --launch-profile http -- "$@"

@@ -75,6 +75,8 @@ public sealed class VoxelEngineBenchmarks : IBenchmarkSuite
         report.Note($"real run: {nets} nets × {Epochs} epochs ({TotalSteps} steps each) in {clock.Elapsed.TotalSeconds:F1} s; loss {losses[0]:G4} → {last:G4}");
         report.Figure("real run: per net-step", perNetStep * 1e6, "µs", engines[1].SecondsPerNetStep * 1e6, "ensemble session");
         report.Figure("real run: achieved", flops / perNetStep / 1e9, "GFLOP/s", matmul / 1e9, "matmul");
+        foreach (var (name, seconds) in engines.Take(engines.Count - 1))
+            report.Figure($"real run: speed vs {name}", seconds / perNetStep, "x");
         report.Figure("real run: projected all 32768 nets, unpruned", perNetStep * AllNets * TotalSteps / 60, "min");
         int constant = CountConstantVoxels(volumes);
         report.Figure("real run: projected all 32768 nets, pruned", perNetStep * (AllNets - constant) * TotalSteps / 60, "min");
