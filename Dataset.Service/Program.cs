@@ -8,9 +8,8 @@ builder.AddApplicationServices();
 
 var app = builder.Build();
 
+app.UseHeadsErrorHandling();
 app.UseRequestBodyLimit();
-// Bare error statuses (a body that does not bind, 404 outside the APIs) get a ProblemDetails body too.
-app.UseStatusCodePages();
 app.MapDefaultEndpoints();
 app.MapOpenApi();
 app.MapDiagnosticsApi();

@@ -12,7 +12,7 @@ namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
 /// Cross-cutting wiring every Heads service shares (eShop shape): OpenTelemetry, health checks, service discovery,
-/// HttpClient resilience. Messaging and storage live in <c>Messaging.cs</c> and <c>Storage.cs</c>.
+/// HttpClient resilience, the error pipeline (<c>ErrorHandling.cs</c>). Messaging and storage live in <c>Messaging.cs</c> and <c>Storage.cs</c>.
 /// </summary>
 public static class Extensions
 {
@@ -29,7 +29,7 @@ public static class Extensions
             http.AddStandardResilienceHandler();
             http.AddServiceDiscovery();
         });
-        builder.Services.AddProblemDetails();
+        builder.AddHeadsErrorHandling();
         builder.AddHeadsRequestTimeouts();
         return builder;
     }

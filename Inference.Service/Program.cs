@@ -8,8 +8,7 @@ builder.AddApplicationServices();
 
 var app = builder.Build();
 
-app.UseExceptionHandler();
-app.UseStatusCodePages();
+app.UseHeadsErrorHandling();
 // The 3D viewer (wwwroot/index.html) at /.
 app.UseDefaultFiles();
 app.UseStaticFiles();

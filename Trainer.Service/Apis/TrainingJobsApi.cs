@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Heads.Core.Contracts;
 using Heads.Core.Training.Jobs;
 using MassTransit;
@@ -9,13 +10,13 @@ namespace Trainer.Service.Apis;
 public sealed record TrainingJobRequest(
     string? Model,
     string? DatasetId,
-    int? Epochs = null,
-    int? BatchSize = null,
-    double? LearningRate = null,
-    int? SampleLimit = null,
+    [property: Range(1, TrainingLimits.MaxEpochs)] int? Epochs = null,
+    [property: Range(1, TrainingLimits.MaxBatchSize)] int? BatchSize = null,
+    [property: Range(TrainingLimits.MinLearningRate, TrainingLimits.MaxLearningRate)] double? LearningRate = null,
+    [property: Range(1, TrainingLimits.MaxSampleLimit)] int? SampleLimit = null,
     string? Optimizer = null,
     int? Seed = null,
-    int? ShardSize = null,
+    [property: Range(TrainingLimits.MinShardSize, TrainingLimits.MaxShardSize)] int? ShardSize = null,
     bool? PruneConstantVoxels = null,
     string? Loss = null,
     string? Encoding = null);

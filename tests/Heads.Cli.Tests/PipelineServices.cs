@@ -60,7 +60,7 @@ public sealed partial class PipelineServices(Workspace workspace) : IAsyncLifeti
                 ["Trainer:ProgressInterval"] = "00:00:00.200",
                 ["Trainer:ConsumerStopTimeout"] = "00:00:00.200",
                 // `heads train --latest` takes the pipeline's settings: a job that runs until the tests cancel it.
-                ["Trainer:Pipeline:FaceNet3:Epochs"] = "100000",
+                ["Trainer:Pipeline:FaceNet3:Epochs"] = "10000",
             })),
             Task.Run(() => Start<Inference.Service.InferenceOptions>(new()
             {

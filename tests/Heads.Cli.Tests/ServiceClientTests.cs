@@ -198,7 +198,7 @@ public sealed class ServiceClientTests(PipelineServices services) : IClassFixtur
             await Task.Delay(100, TestContext.Current.CancellationToken);
         }
         var id = (string)running["jobId"]!;
-        Assert.Equal(100_000, (int)running["epochs"]!);
+        Assert.Equal(10_000, (int)running["epochs"]!);
 
         var cancel = await HeadsTool.ExpectAsync(0, folder, "train", "cancel", id, "--server", services.Trainer);
         Assert.Matches($@"^{id}  cancelled\s+FaceNet3 on {ImportDataset}", cancel.Output);
@@ -206,7 +206,7 @@ public sealed class ServiceClientTests(PipelineServices services) : IClassFixtur
         Assert.True(run.ExitCode == 4, run.ToString());
         // A new job, though the trainer may have taken it up before the answer was written.
         Assert.Matches($@"^training job {id} (queued|running): FaceNet3 on {ImportDataset}\n", run.Output);
-        Assert.Matches($@"^heads: training job {id} ended: cancelled\s+FaceNet3 on {ImportDataset}  epoch \d+/100000 .*: Cancelled by request\.$", run.Error.TrimEnd());
+        Assert.Matches($@"^heads: training job {id} ended: cancelled\s+FaceNet3 on {ImportDataset}  epoch \d+/10000 .*: Cancelled by request\.$", run.Error.TrimEnd());
         Assert.Equal("cancelled", (string?)(await GetAsync(services.Trainer, $"/api/v1/training-jobs/{id}"))["state"]);
         Assert.Contains("409", await HeadsTool.ExpectInputErrorAsync(folder, "train", "cancel", id, "--server", services.Trainer));
 

@@ -64,10 +64,15 @@ public sealed class DomainTests
 
     [Theory]
     [InlineData(TrainingModel.FaceNet3, "optimizer", "Unknown optimizer 'lbfgs'")]
-    [InlineData(TrainingModel.FaceNet3, "batch", "batch size")]
+    [InlineData(TrainingModel.FaceNet3, "batch", "batchSize must be 1..65536; it was 0")]
+    [InlineData(TrainingModel.FaceNet3, "huge-batch", "batchSize must be 1..65536; it was 2147483647")]
+    [InlineData(TrainingModel.HeadsNet, "huge-epochs", "epochs must be 1..10000; it was 2147483647")]
+    [InlineData(TrainingModel.FaceNetPca, "huge-samples", "sampleLimit must be 1..1000000; it was 2147483647")]
+    [InlineData(TrainingModel.FaceNet3, "huge-rate", "learningRate must be 1E-08..1; it was 1E+09")]
+    [InlineData(TrainingModel.FaceNet2, "tiny-shard", "shardSize must be 64..32768; it was 1")]
     [InlineData(TrainingModel.FaceNet3, "shard", "shardSize applies to FaceNet2 only")]
-    [InlineData(TrainingModel.FaceNet2, "shard", "shardSize must be 1..32768")]
-    [InlineData(TrainingModel.HeadsNet, "rate", "learningRate must be a positive number")]
+    [InlineData(TrainingModel.FaceNet2, "shard", "shardSize must be 64..32768; it was 40000")]
+    [InlineData(TrainingModel.HeadsNet, "rate", "learningRate must be 1E-08..1; it was -1")]
     [InlineData(TrainingModel.FaceNet1, "dataset", "not a valid dataset id")]
     [InlineData(TrainingModel.HeadsNet, "encoding", "Unknown encoding 'fourier'; use one of Original, SphereFourier")]
     [InlineData(TrainingModel.FaceNet3, "encoding", "encoding applies to HeadsNet only")]
@@ -78,6 +83,11 @@ public sealed class DomainTests
         {
             "optimizer" => command with { Optimizer = "lbfgs" },
             "batch" => command with { BatchSize = 0 },
+            "huge-batch" => command with { BatchSize = int.MaxValue },
+            "huge-epochs" => command with { Epochs = int.MaxValue },
+            "huge-samples" => command with { SampleLimit = int.MaxValue },
+            "huge-rate" => command with { LearningRate = 1e9 },
+            "tiny-shard" => command with { ShardSize = 1 },
             "shard" => command with { ShardSize = model == TrainingModel.FaceNet2 ? 40000 : 100 },
             "rate" => command with { LearningRate = -1 },
             "encoding" => command with { Encoding = "fourier" },

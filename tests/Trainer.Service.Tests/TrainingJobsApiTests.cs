@@ -100,7 +100,7 @@ public sealed class TrainingJobsApiTests(RealInfrastructure infrastructure) : IA
         var ct = TestContext.Current.CancellationToken;
         var dataset = NewDatasetId("cancel");
         await TestDatasets.WriteFaceNetAsync(Storage.Blobs(infrastructure), dataset, train: 12, heldOut: 2);
-        var (_, queued) = await PostAsync(new { model = "FaceNet3", datasetId = dataset, epochs = 100_000 });
+        var (_, queued) = await PostAsync(new { model = "FaceNet3", datasetId = dataset, epochs = TrainingLimits.MaxEpochs });
         var id = queued!.JobId;
 
         var deadline = DateTime.UtcNow.AddSeconds(60);
@@ -112,7 +112,7 @@ public sealed class TrainingJobsApiTests(RealInfrastructure infrastructure) : IA
             Assert.True(DateTime.UtcNow < deadline, $"No progress: {running.State}, epoch {running.Epoch}, error {running.Error}");
             await Task.Delay(50, ct);
         }
-        Assert.Equal(100_000, running.Epochs);
+        Assert.Equal(TrainingLimits.MaxEpochs, running.Epochs);
         Assert.True(running.LatestLoss > 0 && running.SamplesPerSecond > 0 && running.EtaSeconds > 0, $"loss {running.LatestLoss}, rate {running.SamplesPerSecond}, eta {running.EtaSeconds}");
 
         var cancel = await Host.Http.DeleteAsync($"/api/v1/training-jobs/{id}", ct);

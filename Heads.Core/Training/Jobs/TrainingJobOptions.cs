@@ -15,6 +15,7 @@ public static class TrainingJobOptions
         ArgumentNullException.ThrowIfNull(command);
         if (command.JobId == Guid.Empty) throw new ArgumentException("The job id must not be empty.");
         ResourceIds.Validate(command.DatasetId, "dataset id");
+        TrainingLimits.Check(command);
         switch (command.Model)
         {
             case TrainingModel.HeadsNet: HeadsNet(command, 0); break;
@@ -134,8 +135,8 @@ public static class TrainingJobOptions
     {
         ArgumentNullException.ThrowIfNull(command);
         int size = command.ShardSize ?? VoxelShardPlan.DefaultShardSize;
-        if (size is < 1 or > Models.VolumePostProcessing.VolumeVoxels)
-            throw new ArgumentException($"shardSize must be 1..{Models.VolumePostProcessing.VolumeVoxels} voxels; it was {size}.");
+        if (size is < TrainingLimits.MinShardSize or > TrainingLimits.MaxShardSize)
+            throw new ArgumentException($"shardSize must be {TrainingLimits.MinShardSize}..{TrainingLimits.MaxShardSize} voxels; it was {size}.");
         return size;
     }
 

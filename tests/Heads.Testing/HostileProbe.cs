@@ -1,0 +1,206 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Xunit;
+
+namespace Heads.Testing;
+
+/// <summary>One hostile request and the status a service must answer it with (always as ProblemDetails).</summary>
+public sealed record HostileCase(string Name, string Method, string Path, int Status, string? ContentType = null, string? Body = null)
+{
+    public override string ToString() => Name;
+}
+
+/// <summary>
+/// A service over real Kestrel on a loopback port, in the Development environment the launch profiles use (where a
+/// developer exception page would echo stack traces and headers if anything let it).
+/// </summary>
+public sealed class KestrelService<TEntry> : IAsyncDisposable where TEntry : class
+{
+    private readonly WebApplicationFactory<TEntry> _factory;
+
+    public KestrelService(IEnumerable<KeyValuePair<string, string>> settings)
+    {
+        int port = RealInfrastructure.FreePort();
+        Address = new Uri($"http://127.0.0.1:{port}");
+        _factory = new WebApplicationFactory<TEntry>().WithWebHostBuilder(web =>
+        {
+            web.UseEnvironment("Development");
+            foreach (var (key, value) in settings) web.UseSetting(key, value);
+        });
+        _factory.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
+        _factory.StartServer();
+        Http = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    public Uri Address { get; }
+    public HttpClient Http { get; }
+    public IServiceProvider Services => _factory.Services;
+
+    /// <summary>Waits until /health answers 200 (the bus and storage connected).</summary>
+    public async Task WaitHealthyAsync(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            try
+            {
+                using var health = await Http.GetAsync("/health");
+                if (health.IsSuccessStatusCode) return;
+            }
+            catch (HttpRequestException)
+            {
+            }
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{typeof(TEntry).Assembly.GetName().Name} at {Address} was not healthy within {timeout.TotalSeconds} s.");
+            await Task.Delay(200);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await _factory.DisposeAsync();
+    }
+}
+
+/// <summary>Sends hostile requests and checks the answer: the status, a ProblemDetails body with a trace id, and no internals.</summary>
+public static class HostileProbe
+{
+    /// <summary>Sent with every probe; a body that contains it has echoed the request's headers.</summary>
+    public const string SentinelHeader = "X-Hostile-Probe";
+    public const string SentinelValue = "sentinel-5e1f0c";
+
+    public static TheoryData<HostileCase> Theory(IEnumerable<HostileCase> cases)
+    {
+        var data = new TheoryData<HostileCase>();
+        foreach (var c in cases) data.Add(c);
+        return data;
+    }
+
+    public static async Task<HttpResponseMessage> SendAsync(HttpClient http, HostileCase c, CancellationToken ct)
+    {
+        var request = new HttpRequestMessage(new HttpMethod(c.Method), c.Path);
+        request.Headers.TryAddWithoutValidation(SentinelHeader, SentinelValue);
+        if (c.Body is not null)
+        {
+            request.Content = new ByteArrayContent(Encoding.UTF8.GetBytes(c.Body));
+            if (c.ContentType is not null) request.Content.Headers.TryAddWithoutValidation("Content-Type", c.ContentType);
+        }
+        return await http.SendAsync(request, ct);
+    }
+
+    /// <summary>The answer is <paramref name="status"/> with a ProblemDetails body naming it, with a trace id, and with no internals.</summary>
+    public static async Task AssertProblemAsync(HttpResponseMessage response, int status, string what)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True((int)response.StatusCode == status, $"{what}: {(int)response.StatusCode} instead of {status}: {Shorten(body)}");
+        AssertProblemBody(response.Content.Headers.ContentType?.MediaType, body, status, what);
+    }
+
+    public static void AssertProblemBody(string? mediaType, string body, int status, string what)
+    {
+        Assert.True(mediaType == "application/problem+json", $"{what}: content type {mediaType ?? "(none)"}, body {Shorten(body)}");
+        using var json = JsonDocument.Parse(body);
+        var root = json.RootElement;
+        Assert.True(root.TryGetProperty("status", out var s) && s.GetInt32() == status, $"{what}: body status: {Shorten(body)}");
+        Assert.True(root.TryGetProperty("title", out var t) && t.GetString() is { Length: > 0 }, $"{what}: no title: {Shorten(body)}");
+        Assert.True(root.TryGetProperty("traceId", out var id) && id.GetString() is { Length: > 0 }, $"{what}: no traceId: {Shorten(body)}");
+        foreach (var internals in new[] { "   at ", "Exception", "System.", "Microsoft.", SentinelValue, "StackTrace", ".cs:line" })
+            Assert.False(body.Contains(internals, StringComparison.Ordinal), $"{what}: the body shows internals ('{internals}'): {Shorten(body)}");
+    }
+
+    /// <summary>A request over a raw socket: the head, then <paramref name="body"/> (possibly fewer bytes than the head
+    /// announces), at <paramref name="bytesPerSecond"/> (0: at once), optionally half-closing; returns the status and body.</summary>
+    public static async Task<(int Status, string? MediaType, string Body)> RawAsync(Uri address, string head, byte[] body, int bytesPerSecond = 0,
+        bool halfClose = false, CancellationToken ct = default)
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(address.Host, address.Port, ct);
+        await using var stream = new NetworkStream(socket, ownsSocket: false);
+        var headBytes = Encoding.ASCII.GetBytes(head.Replace("\n", "\r\n", StringComparison.Ordinal) + "\r\n");
+        await stream.WriteAsync(headBytes, ct);
+        var reading = ReadResponseAsync(stream, ct);
+        if (bytesPerSecond <= 0) await stream.WriteAsync(body, ct);
+        else
+        {
+            // 1/10 s chunks until the body is sent or the server has answered.
+            int chunk = Math.Max(1, bytesPerSecond / 10);
+            for (int at = 0; at < body.Length && !reading.IsCompleted; at += chunk)
+            {
+                try
+                {
+                    await stream.WriteAsync(body.AsMemory(at, Math.Min(chunk, body.Length - at)), ct);
+                }
+                catch (IOException)
+                {
+                    break; // the server closed the connection after answering
+                }
+                await Task.WhenAny(reading, Task.Delay(100, ct));
+            }
+        }
+        if (halfClose) socket.Shutdown(SocketShutdown.Send);
+        return await reading.WaitAsync(TimeSpan.FromSeconds(90), ct);
+    }
+
+    private static async Task<(int, string?, string)> ReadResponseAsync(Stream stream, CancellationToken ct)
+    {
+        var buffer = new MemoryStream();
+        var chunk = new byte[8192];
+        while (true)
+        {
+            int n;
+            try
+            {
+                n = await stream.ReadAsync(chunk, ct);
+            }
+            catch (IOException)
+            {
+                break;
+            }
+            if (n == 0) break;
+            buffer.Write(chunk, 0, n);
+            var text = Encoding.UTF8.GetString(buffer.ToArray());
+            int end = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+            if (end < 0) continue;
+            var headers = text[..end].Split("\r\n");
+            var length = headers.Select(h => h.Split(':', 2)).Where(p => p.Length == 2 && p[0].Trim().Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+                .Select(p => int.Parse(p[1].Trim(), System.Globalization.CultureInfo.InvariantCulture)).FirstOrDefault(-1);
+            bool chunked = headers.Any(h => h.StartsWith("Transfer-Encoding:", StringComparison.OrdinalIgnoreCase) && h.Contains("chunked", StringComparison.OrdinalIgnoreCase));
+            var rest = text[(end + 4)..];
+            if ((length >= 0 && Encoding.UTF8.GetByteCount(rest) >= length) || (chunked && rest.EndsWith("0\r\n\r\n", StringComparison.Ordinal)))
+                return Parse(headers, chunked ? Unchunk(rest) : rest);
+        }
+        var all = Encoding.UTF8.GetString(buffer.ToArray());
+        int e = all.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        if (e < 0) return (0, null, all);
+        return Parse(all[..e].Split("\r\n"), all[(e + 4)..]);
+    }
+
+    private static (int, string?, string) Parse(string[] headers, string body)
+    {
+        int status = int.Parse(headers[0].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+        var type = headers.Select(h => h.Split(':', 2)).Where(p => p.Length == 2 && p[0].Trim().Equals("Content-Type", StringComparison.OrdinalIgnoreCase))
+            .Select(p => p[1].Split(';')[0].Trim()).FirstOrDefault();
+        return (status, type, body);
+    }
+
+    private static string Unchunk(string body)
+    {
+        var result = new StringBuilder();
+        int at = 0;
+        while (at < body.Length)
+        {
+            int line = body.IndexOf("\r\n", at, StringComparison.Ordinal);
+            int size = Convert.ToInt32(body[at..line], 16);
+            if (size == 0) break;
+            result.Append(body, line + 2, size);
+            at = line + 2 + size + 2;
+        }
+        return result.ToString();
+    }
+
+    private static string Shorten(string body) => body.Length > 400 ? body[..400] + "…" : body;
+}
