@@ -41,12 +41,33 @@ public static class HeadsErrorHandling
         var deadline = app.Configuration.GetSection(HeadsRequestTimeouts.Section).GetValue("Body", TimeSpan.FromSeconds(30));
         app.Use((context, next) =>
         {
+            // No endpoint takes a list or an empty value in its query: a repeated key would be bound joined ("1,2" read
+            // as 12), an empty one as if absent.
+            foreach (var (key, values) in context.Request.Query)
+            {
+                if (values.Count > 1)
+                    return QueryProblem(context, $"Query parameter '{Shorten(key)}' is given {values.Count} times; give it once.");
+                if (string.IsNullOrEmpty(values[0]))
+                    return QueryProblem(context, $"Query parameter '{Shorten(key)}' is empty; give a value or leave it out.");
+            }
             if (context.Request.ContentLength > 0 || context.Request.Headers.TransferEncoding.Count > 0)
                 context.Request.Body = new RequestBodyDeadline(context.Request.Body, deadline);
             return next(context);
         });
         return app;
     }
+
+    private static Task QueryProblem(HttpContext context, string detail)
+    {
+        context.Response.StatusCode = StatusCodes.Status400BadRequest;
+        return context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = { Status = StatusCodes.Status400BadRequest, Title = "Invalid query", Detail = detail },
+        }).AsTask();
+    }
+
+    private static string Shorten(string text) => text.Length > 40 ? text[..40] + "…" : text;
 }
 
 /// <summary>

@@ -39,8 +39,9 @@ public static class Messaging
                 {
                     host.ConnectionName(serviceName);
                 });
-                // Bounded redelivery: a transient fault (storage blip, broker restart) is retried; bad input is not,
-                // and goes straight to the _error queue with its reason in the fault headers.
+                // Bounded redelivery: a transient fault (storage blip, broker restart) is retried; bad input and missing
+                // configuration are not (retrying cannot fix them, and would hold the queue), and go straight to the
+                // _error queue with their reason in the fault headers.
                 rabbit.UseMessageRetry(retry =>
                 {
                     retry.Exponential(5, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(500));
@@ -48,6 +49,7 @@ public static class Messaging
                     retry.Ignore<FormatException>();
                     retry.Ignore<ArgumentException>();
                     retry.Ignore<KeyNotFoundException>();
+                    retry.Ignore<Microsoft.Extensions.Options.OptionsValidationException>();
                 });
                 rabbit.ConfigureEndpoints(context);
             });

@@ -104,6 +104,14 @@ public static class FaceImage
     private static byte[] Decode(Stream stream, FaceImageOptions options)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Size, 1);
+        if (stream is not MemoryStream memory || !memory.TryGetBuffer(out _))
+        {
+            // The completeness check reads the encoded bytes; the caller has bounded their length already.
+            var copy = new MemoryStream();
+            stream.CopyTo(copy);
+            copy.Position = 0;
+            using (copy) return Decode(copy, options);
+        }
         long start = stream.Position;
         if (stream.Length - start == 0) throw new FaceImageException(FaceImageFailure.Empty, "Image is empty (0 bytes).");
         IImageInfo? info;
@@ -121,6 +129,9 @@ public static class FaceImage
         if ((long)info.Width * info.Height > options.MaxPixels)
             throw new FaceImageException(FaceImageFailure.TooLarge, $"{format.Name} image is {info.Width}×{info.Height}, more than the limit of {options.MaxPixels} pixels.");
 
+        if (Truncation(stream, start, format.Name) is { } truncated)
+            throw new FaceImageException(FaceImageFailure.Undecodable, truncated);
+
         stream.Position = start;
         Image<Rgb24> image;
         try
@@ -134,6 +145,35 @@ public static class FaceImage
         using (image)
         {
             return ToFaceInput(image, options);
+        }
+    }
+
+    /// <summary>
+    /// Why the encoded image is cut short, or null. Decoders fill in the pixels a truncated file lacks (a PNG cut inside
+    /// its pixel data decodes with the rest grey); a face from such a file is not the face that was sent, so PNG must
+    /// reach its IEND chunk, JPEG its end-of-image marker after the last scan, GIF its trailer.
+    /// </summary>
+    private static string? Truncation(Stream stream, long start, string formatName)
+    {
+        if (stream is not MemoryStream memory || !memory.TryGetBuffer(out var buffer)) return null;
+        var data = buffer.AsSpan((int)start, (int)(memory.Length - start));
+        switch (formatName.ToUpperInvariant())
+        {
+            case "PNG":
+                for (long at = 8; ;)
+                {
+                    if (at + 8 > data.Length) return "PNG image is truncated: it ends before its IEND chunk.";
+                    long length = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(data[(int)at..]);
+                    if (data.Slice((int)at + 4, 4).SequenceEqual("IEND"u8)) return null;
+                    at += 12 + length;
+                }
+            case "JPEG":
+                int scan = data.LastIndexOf([(byte)0xFF, (byte)0xDA]);
+                return scan >= 0 && data[scan..].IndexOf([(byte)0xFF, (byte)0xD9]) >= 0 ? null : "JPEG image is truncated: it has no end-of-image marker after its last scan.";
+            case "GIF":
+                return data.TrimEnd((byte)0).EndsWith([(byte)0x3B]) ? null : "GIF image is truncated: it has no trailer.";
+            default:
+                return null;
         }
     }
 

@@ -1,3 +1,4 @@
+using Heads.Core.Models;
 using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
@@ -19,7 +20,7 @@ public static class HeadsApi
             .WithName("RandomHead")
             .WithSummary("A coloured point cloud of a head from HeadsNet")
             .WithDescription(
-                "seed: the head seed in [0, 1), or a whole number N ≥ 1 meaning frac(N·0.618…) (default: random; the answer's X-Heads-Seed header repeats it). " +
+                "seed: the head seed in [0, 1), or a whole number N from 1 to 2⁶⁴−1 in digits meaning frac(N·0.618…) (default: random; the answer's X-Heads-Seed header repeats it). " +
                 "points: how many points (default 200000, at most Inference:MaxPoints). " +
                 "format: ply (binary little-endian PLY: float x, y, z; uchar red, green, blue) or csv (x,y,z,r,g,b lines); " +
                 "or Accept application/x-ply / text/csv. model: headsnet or a job id (default: the newest HeadsNet). " +
@@ -35,7 +36,7 @@ public static class HeadsApi
     }
 
     private static async Task<IResult> SampleAsync(HttpContext http, ModelRegistry registry, HeadsNetGate gate, IOptions<InferenceOptions> options, InferenceMetrics metrics,
-        double? seed = null, int? points = null, string? format = null, string? model = null, string? precision = null)
+        string? seed = null, int? points = null, string? format = null, string? model = null, string? precision = null)
     {
         var ct = http.RequestAborted;
         long started = Stopwatch.GetTimestamp();
@@ -55,10 +56,9 @@ public static class HeadsApi
         int count = points ?? Heads.Core.Models.HeadsNetModel.DefaultPoints;
         if (count < 1 || count > max)
             return Results.Problem(statusCode: 400, title: "Invalid point count", detail: $"points must be within 1..{max:N0} (Inference:MaxPoints); it was {count:N0}.");
-        if (seed is { } s && (!double.IsFinite(s) || s < 0 || (s >= 1 && s != Math.Floor(s))))
-            return Results.Problem(statusCode: 400, title: "Invalid seed",
-                detail: $"seed must be a number in [0, 1) or a whole number; it was {s.ToString(CultureInfo.InvariantCulture)}.");
-        float headSeed = seed is { } given ? HeadSeedOf(given) : Random.Shared.NextSingle();
+        float headSeed = Random.Shared.NextSingle();
+        if (seed is not null && !HeadsNetSeed.TryParse(seed, out headSeed, out var seedError))
+            return Results.Problem(statusCode: 400, title: "Invalid seed", detail: seedError);
         if (!TryParsePrecision(precision, out var arithmetic))
             return Results.Problem(statusCode: 400, title: "Unknown precision", detail: $"precision '{precision}' is not one of fp32, bf16.");
 
@@ -160,10 +160,4 @@ public static class HeadsApi
             detail: $"None of '{request.Headers.Accept}' is produced. Ask for {VolumeFormats.Ply} or {VolumeFormats.Csv} (or use ?format=ply|csv)."));
     }
 
-    /// <summary>
-    /// HeadsNet heads are indexed by a seed in [0, 1) as in the original; a whole number N ≥ 1 (what people type) maps
-    /// to frac(N·φ⁻¹), which spreads consecutive numbers evenly over [0, 1).
-    /// </summary>
-    public static float HeadSeedOf(double seed) =>
-        seed < 1 ? (float)seed : (float)((seed * 0.6180339887498949) % 1.0);
 }

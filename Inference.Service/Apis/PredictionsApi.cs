@@ -60,10 +60,7 @@ public static class PredictionsApi
         if (threshold is < 1 or > 255)
             return Results.Problem(statusCode: 400, title: "Invalid threshold", detail: $"threshold must be within 1..255; it was {threshold}.");
 
-        // Fail fast (unknown model, none trained) before reading the upload.
-        var (_, modelProblem) = ModelSelection.Resolve(registry.Current, model, ModelSelection.Family.Volumes);
-        if (modelProblem is not null) return modelProblem;
-
+        // The request is judged before the service's state: a bad upload is a 400 even while no model is loaded.
         long limit = options.Value.MaxImageBytes;
         var (image, uploadProblem) = await ImageUpload.ReadAsync(http.Request, limit, ct);
         if (uploadProblem is not null) return uploadProblem;

@@ -26,7 +26,8 @@ public sealed class FolderHeadSource(IOptions<FolderSourceOptions> options) : IH
     {
         var dir = options.Value.Path;
         if (string.IsNullOrWhiteSpace(dir) || !Directory.Exists(dir))
-            throw new HeadSourceException($"Folder source is not configured or missing: set Scraper:Folder:Path to a directory (now '{dir}').");
+            throw new Microsoft.Extensions.Options.OptionsValidationException("Scraper:Folder", typeof(FolderSourceOptions),
+                [$"Folder source is not configured or missing: set Scraper:Folder:Path to a directory (now '{dir}')."]);
         return Directory.EnumerateFiles(dir, "*.ply", SearchOption.TopDirectoryOnly)
             .Order(StringComparer.Ordinal)
             .Select(mesh => (Image: ImageExtensions.Select(ext => System.IO.Path.ChangeExtension(mesh, ext)).FirstOrDefault(File.Exists), Mesh: mesh))

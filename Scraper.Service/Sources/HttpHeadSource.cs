@@ -35,7 +35,7 @@ public sealed class HttpHeadSource(IHttpClientFactory clients, IOptions<HttpSour
     {
         var o = options.Value;
         if (string.IsNullOrWhiteSpace(o.ReconstructionUrl))
-            throw new HeadSourceException("The http source needs Scraper:Http:ReconstructionUrl (a TripoSR-compatible endpoint).");
+            throw new OptionsValidationException("Scraper:Http", typeof(HttpSourceOptions), ["The http source needs Scraper:Http:ReconstructionUrl (a TripoSR-compatible endpoint)."]);
         var http = clients.CreateClient(ClientName);
 
         byte[] image;

@@ -86,6 +86,34 @@ public class AppModelTests
         Assert.Equal("127.0.0.1", epmdArgs[epmdArgs.IndexOf("-address") + 1]);
     }
 
+    [Fact]
+    public async Task Infrastructure_ports_lie_below_the_ephemeral_range()
+    {
+        // A port-0 port is an ephemeral one, which another process's outgoing connection can take before the broker or
+        // Azurite binds it (CI saw Azurite fail with EADDRINUSE); ports below the range are never handed out that way.
+        int floor = int.Parse(File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)[0],
+            System.Globalization.CultureInfo.InvariantCulture);
+        for (int run = 0; run < 3; run++)
+        {
+            var model = await BuildModelAsync();
+            var rabbit = model.Resources.Single(r => r.Name == "rabbitmq");
+            var environment = new Dictionary<string, object>();
+            foreach (var callback in rabbit.Annotations.OfType<EnvironmentCallbackAnnotation>())
+                await callback.Callback(new EnvironmentCallbackContext(new DistributedApplicationExecutionContext(DistributedApplicationOperation.Run), environment));
+            var blobArgs = await ArgumentsOf(model.Resources.Single(r => r.Name == "blobs"));
+            var epmdArgs = await ArgumentsOf(model.Resources.Single(r => r.Name == "epmd"));
+            var ports = new Dictionary<string, int>
+            {
+                ["amqp"] = int.Parse(environment["RABBITMQ_NODE_PORT"].ToString()!, System.Globalization.CultureInfo.InvariantCulture),
+                ["distribution"] = int.Parse(environment["RABBITMQ_DIST_PORT"].ToString()!, System.Globalization.CultureInfo.InvariantCulture),
+                ["blob"] = int.Parse(blobArgs[blobArgs.IndexOf("--blobPort") + 1], System.Globalization.CultureInfo.InvariantCulture),
+                ["epmd"] = int.Parse(epmdArgs[epmdArgs.IndexOf("-port") + 1], System.Globalization.CultureInfo.InvariantCulture),
+            };
+            foreach (var (name, port) in ports) Assert.InRange(port, 1024, floor - 1);
+            Assert.Equal(ports.Count, ports.Values.Distinct().Count());
+        }
+    }
+
     private static async Task<List<string>> ArgumentsOf(IResource resource)
     {
         var args = new List<object>();

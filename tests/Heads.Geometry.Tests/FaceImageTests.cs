@@ -118,6 +118,25 @@ public class FaceImageTests
         Assert.Equal(FaceImageFailure.Undecodable, e.Reason);
     }
 
+    [Theory]
+    [InlineData("png", 0.7)]
+    [InlineData("png", 0.95)]
+    [InlineData("jpeg", 0.8)]
+    [InlineData("gif", 0.9)]
+    public void An_image_cut_inside_its_pixel_data_is_refused_not_filled_in(string kind, double kept)
+    {
+        // Noise, so the pixel data is most of the file and the cut falls inside it (where decoders fill in grey).
+        var rng = new Random(9);
+        using var image = new Image<Rgb24>(96, 96);
+        for (int y = 0; y < 96; y++)
+            for (int x = 0; x < 96; x++) image[x, y] = new Rgb24((byte)rng.Next(256), (byte)rng.Next(256), (byte)rng.Next(256));
+        var encoded = Encode(image, kind);
+        Assert.Equal(32 * 32, FaceImage.Load(encoded).Length);
+        var e = Assert.Throws<FaceImageException>(() => FaceImage.Load(encoded[..(int)(encoded.Length * kept)]));
+        Assert.Equal(FaceImageFailure.Undecodable, e.Reason);
+        Assert.Contains("truncated", e.Message);
+    }
+
     [Fact]
     public void Too_many_pixels_fail_from_the_header_before_decoding()
     {

@@ -77,12 +77,24 @@ public class PlyMalformedTests
     [InlineData("element vertex 99999999999", "invalid count")]
     [InlineData("property float w", "property before any element")]
     [InlineData("property list float int vertex_indices", "property before any element")]
-    [InlineData("frobnicate 1", "unknown header keyword")]
     public void Bad_header_lines_name_their_line(string badLine, string expected)
     {
         var e = Fails(AsciiTriangle.Replace("format ascii 1.0\n", badLine.StartsWith("format") ? badLine + "\n" : "format ascii 1.0\n" + badLine + "\n"));
         Assert.Contains(expected, e.Message);
         Assert.NotNull(e.Line);
+    }
+
+    [Theory]
+    [InlineData("Created by Blender 4.2")]
+    [InlineData("frobnicate 1")]
+    public void Unknown_header_keywords_are_skipped_with_a_warning(string line)
+    {
+        // As assimp and the other common readers do: a real exported file with such a line is still a mesh.
+        var mesh = PlyReader.Read(new MemoryStream(System.Text.Encoding.ASCII.GetBytes(AsciiTriangle.Replace("format ascii 1.0\n", "format ascii 1.0\n" + line + "\n"))));
+        Assert.Equal(3, mesh.Positions.Length / 3);
+        var warning = Assert.Single(mesh.Header.Warnings);
+        Assert.Contains("unknown header keyword '" + line.Split(' ')[0] + "'", warning);
+        Assert.Contains("line 3", warning);
     }
 
     [Theory]

@@ -202,5 +202,69 @@ public static class HostileProbe
         return result.ToString();
     }
 
+    /// <summary>
+    /// The whole check of one case: the answer, then the service still healthy and still answering
+    /// <paramref name="goodPath"/> with 200.
+    /// </summary>
+    public static async Task RunAsync<TEntry>(KestrelService<TEntry> service, HostileCase hostile, string goodPath, CancellationToken ct) where TEntry : class
+    {
+        using (var response = await SendAsync(service.Http, hostile, ct))
+            await AssertProblemAsync(response, hostile.Status, hostile.Name);
+        using var health = await service.Http.GetAsync("/health", ct);
+        Assert.True(health.IsSuccessStatusCode, $"after {hostile.Name}: /health {(int)health.StatusCode} {await health.Content.ReadAsStringAsync(ct)}");
+        using var good = await service.Http.GetAsync(goodPath, ct);
+        Assert.True(good.IsSuccessStatusCode, $"after {hostile.Name}: {goodPath} {(int)good.StatusCode}");
+    }
+
+    /// <summary>A body trickled at 400 B/s (above Kestrel's minimum data rate) past a 2 s body deadline gets 408 in 1.5–6 s.</summary>
+    public static async Task AssertTrickleTimesOutAsync(Uri address, string path, string contentType, byte[] body, CancellationToken ct)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var (status, type, text) = await RawAsync(address,
+            $"POST {path} HTTP/1.1\nHost: 127.0.0.1\nContent-Type: {contentType}\nContent-Length: {body.Length}\n{SentinelHeader}: {SentinelValue}\n", body, bytesPerSecond: 400, ct: ct);
+        Assert.True(status == 408, $"trickled {contentType}: {status} {Shorten(text)}");
+        AssertProblemBody(type, text, 408, $"trickled {contentType}");
+        Assert.InRange(clock.Elapsed.TotalSeconds, 1.5, 6);
+    }
+
+    /// <summary>A body that stops arriving (fewer bytes than its Content-Length, connection left open) gets 408.</summary>
+    public static async Task AssertStalledBodyTimesOutAsync(Uri address, string path, string contentType, byte[] start, CancellationToken ct)
+    {
+        var (status, type, text) = await RawAsync(address,
+            $"POST {path} HTTP/1.1\nHost: 127.0.0.1\nContent-Type: {contentType}\nContent-Length: {start.Length + 500}\n", start, ct: ct);
+        Assert.True(status == 408, $"stalled {contentType}: {status} {Shorten(text)}");
+        AssertProblemBody(type, text, 408, $"stalled {contentType}");
+    }
+
     private static string Shorten(string body) => body.Length > 400 ? body[..400] + "…" : body;
+}
+
+/// <summary>
+/// One service on real Kestrel for a whole hostile-input suite, with its own RabbitMQ and Azurite (so it never takes
+/// another test's messages from a shared queue) and a 2 s body deadline; healthy before the first case.
+/// </summary>
+public abstract class ServiceOnKestrel<TEntry> : IAsyncLifetime where TEntry : class
+{
+    private readonly RealInfrastructure _infrastructure = new();
+
+    public KestrelService<TEntry> Service { get; private set; } = null!;
+
+    protected virtual IEnumerable<KeyValuePair<string, string>> Settings => [];
+
+    public async ValueTask InitializeAsync()
+    {
+        await _infrastructure.InitializeAsync();
+        var settings = _infrastructure.ConnectionStrings.Select(p => KeyValuePair.Create(p.Key, p.Value!))
+            .Append(KeyValuePair.Create("Heads:RequestTimeouts:Body", "00:00:02"))
+            .Append(KeyValuePair.Create("Logging:LogLevel:Default", "Warning"))
+            .Concat(Settings);
+        Service = new KestrelService<TEntry>(settings);
+        await Service.WaitHealthyAsync(TimeSpan.FromSeconds(60));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Service is not null) await Service.DisposeAsync();
+        await _infrastructure.DisposeAsync();
+    }
 }

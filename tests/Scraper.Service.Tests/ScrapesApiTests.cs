@@ -125,6 +125,24 @@ public sealed class ScrapesApiTests(RealInfrastructure infrastructure) : IAsyncL
         Assert.InRange(done.Done, 1, 499);
     }
 
+    [Fact]
+    public async Task A_scrape_from_an_unconfigured_source_fails_at_once_with_its_reason_and_holds_nothing_up()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var http = _factory!.CreateClient();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var response = await http.PostAsJsonAsync("/api/v1/scrapes", new { count = 3, source = "folder" }, ct);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var failed = await WaitForEndAsync(http, (await response.Content.ReadFromJsonAsync<ScrapeStatus>(Json, ct))!.ScrapeId, TimeSpan.FromSeconds(30));
+        Assert.Equal(ScrapeState.Failed, failed.State);
+        Assert.Contains("Scraper:Folder:Path", failed.Error);
+        // A configuration error is not retried (the retry policy would have held the one-at-a-time queue for ~16 s).
+        var good = await http.PostAsJsonAsync("/api/v1/scrapes", new { count = 1, seed = 77_000 }, ct);
+        var done = await WaitForEndAsync(http, (await good.Content.ReadFromJsonAsync<ScrapeStatus>(Json, ct))!.ScrapeId, TimeSpan.FromSeconds(30));
+        Assert.Equal(ScrapeState.Completed, done.State);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"the good scrape waited: {clock.Elapsed.TotalSeconds:F1} s in all");
+    }
+
     [Theory]
     [InlineData(0, "synthetic", "Invalid count")]
     [InlineData(1_000_000, "synthetic", "Invalid count")]

@@ -133,7 +133,7 @@ public sealed class HttpSourceTests : IAsyncLifetime
     [Fact]
     public async Task Without_a_reconstruction_endpoint_the_source_says_what_to_configure()
     {
-        var ex = await Assert.ThrowsAsync<HeadSourceException>(() =>
+        var ex = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() =>
             Source($"{_baseUrl}/face", "").ProduceAsync(0, 0, TestContext.Current.CancellationToken));
         Assert.Contains("ReconstructionUrl", ex.Message, StringComparison.Ordinal);
     }
@@ -173,7 +173,7 @@ public sealed class FolderSourceTests : IDisposable
     [Fact]
     public async Task A_missing_folder_says_what_to_configure()
     {
-        var ex = await Assert.ThrowsAsync<HeadSourceException>(() => Source("/nonexistent/heads").ProduceAsync(0, 0, TestContext.Current.CancellationToken));
+        var ex = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => Source("/nonexistent/heads").ProduceAsync(0, 0, TestContext.Current.CancellationToken));
         Assert.Contains("Scraper:Folder:Path", ex.Message, StringComparison.Ordinal);
     }
 }

@@ -68,7 +68,7 @@ public sealed class DomainTests
     [InlineData(TrainingModel.FaceNet3, "huge-batch", "batchSize must be 1..65536; it was 2147483647")]
     [InlineData(TrainingModel.HeadsNet, "huge-epochs", "epochs must be 1..10000; it was 2147483647")]
     [InlineData(TrainingModel.FaceNetPca, "huge-samples", "sampleLimit must be 1..1000000; it was 2147483647")]
-    [InlineData(TrainingModel.FaceNet3, "huge-rate", "learningRate must be 1E-08..1; it was 1E+09")]
+    [InlineData(TrainingModel.FaceNet3, "huge-rate", "learningRate must be 1E-08..1; it was 1000000000")]
     [InlineData(TrainingModel.FaceNet2, "tiny-shard", "shardSize must be 64..32768; it was 1")]
     [InlineData(TrainingModel.FaceNet3, "shard", "shardSize applies to FaceNet2 only")]
     [InlineData(TrainingModel.FaceNet2, "shard", "shardSize must be 64..32768; it was 40000")]

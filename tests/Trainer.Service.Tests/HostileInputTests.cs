@@ -48,73 +48,39 @@ public sealed class HostileInputTests(HostileInputTests.TrainerOnKestrel fixture
         new HostileCase("PUT on the collection", "PUT", Jobs, 405, Json, "{}"),
         new HostileCase("latest dataset: unknown model", "POST", Jobs + "/latest-dataset", 400, Json, "{\"model\":\"lbfgs\"}"),
         new HostileCase("latest dataset: not JSON", "POST", Jobs + "/latest-dataset", 400, Json, "{"),
+        new HostileCase("unknown optimizer", "POST", Jobs, 400, Json, "{\"model\":\"FaceNet3\",\"datasetId\":\"d\",\"optimizer\":\"lbfgs\"}"),
+        new HostileCase("unknown loss", "POST", Jobs, 400, Json, "{\"model\":\"FaceNet3\",\"datasetId\":\"d\",\"loss\":\"hinge\"}"),
+        new HostileCase("encoding on a face model", "POST", Jobs, 400, Json, "{\"model\":\"FaceNet3\",\"datasetId\":\"d\",\"encoding\":\"Original\"}"),
+        new HostileCase("shard size on FaceNet3", "POST", Jobs, 400, Json, "{\"model\":\"FaceNet3\",\"datasetId\":\"d\",\"shardSize\":2048}"),
+        new HostileCase("seed beyond int", "POST", Jobs, 400, Json, "{\"model\":\"FaceNet3\",\"datasetId\":\"d\",\"seed\":4294967296}"),
+        new HostileCase("prune flag a string", "POST", Jobs, 400, Json, "{\"model\":\"FaceNet2\",\"datasetId\":\"d\",\"pruneConstantVoxels\":\"yes\"}"),
+        new HostileCase("trailing bytes after the JSON", "POST", Jobs, 400, Json, "{\"model\":\"FaceNet3\",\"datasetId\":\"d\"} trailing"),
+        new HostileCase("limit empty", "GET", Jobs + "?limit=", 400),
     ]);
 
     /// <summary>One trainer for all the cases, started once and healthy before the first.</summary>
-    public sealed class TrainerOnKestrel(RealInfrastructure infrastructure) : IAsyncLifetime
+    public sealed class TrainerOnKestrel : ServiceOnKestrel<Program>
     {
-        public KestrelService<Program> Service { get; private set; } = null!;
-
-        public async ValueTask InitializeAsync()
-        {
-            var settings = new Dictionary<string, string>(infrastructure.ConnectionStrings.Select(p => KeyValuePair.Create(p.Key, p.Value!)))
-            {
-                ["Trainer:ReplicaName"] = "hostile-" + Guid.NewGuid().ToString("N")[..6],
-                ["Trainer:TorchThreads"] = "1",
-                ["Heads:RequestTimeouts:Body"] = "00:00:02",
-                ["Logging:LogLevel:Default"] = "Warning",
-            };
-            Service = new KestrelService<Program>(settings);
-            await Service.WaitHealthyAsync(TimeSpan.FromSeconds(60));
-        }
-
-        public async ValueTask DisposeAsync() => await Service.DisposeAsync();
+        protected override IEnumerable<KeyValuePair<string, string>> Settings =>
+        [
+            KeyValuePair.Create("Trainer:ReplicaName", "hostile-" + Guid.NewGuid().ToString("N")[..6]),
+            KeyValuePair.Create("Trainer:TorchThreads", "1"),
+        ];
     }
 
     private KestrelService<Program> Service => fixture.Service;
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public async Task Each_hostile_request_gets_its_problem_and_the_service_goes_on(HostileCase hostile)
-    {
-        var ct = TestContext.Current.CancellationToken;
-        using (var response = await HostileProbe.SendAsync(Service.Http, hostile, ct))
-            await HostileProbe.AssertProblemAsync(response, hostile.Status, hostile.Name);
-        await AssertHealthyAsync(ct);
-    }
+    public Task Each_hostile_request_gets_its_problem_and_the_service_goes_on(HostileCase hostile) =>
+        HostileProbe.RunAsync(Service, hostile, Jobs + "?limit=5", TestContext.Current.CancellationToken);
 
     [Fact]
-    public async Task A_body_trickled_past_the_deadline_gets_408()
-    {
-        var ct = TestContext.Current.CancellationToken;
-        var body = Encoding.UTF8.GetBytes("{\"model\":\"FaceNet3\",\"datasetId\":\"d\",\"optimizer\":\"" + new string('a', 3000) + "\"}");
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        // 400 B/s is above Kestrel's minimum data rate (240 B/s): only the body deadline (2 s here) stops it.
-        var (status, type, text) = await HostileProbe.RawAsync(Service.Address,
-            $"POST {Jobs} HTTP/1.1\nHost: 127.0.0.1\nContent-Type: {Json}\nContent-Length: {body.Length}\n{HostileProbe.SentinelHeader}: {HostileProbe.SentinelValue}\n", body, bytesPerSecond: 400, ct: ct);
-        HostileProbe.AssertProblemBody(type, text, 408, "trickled JSON");
-        Assert.Equal(408, status);
-        Assert.InRange(clock.Elapsed.TotalSeconds, 1.5, 6);
-        await AssertHealthyAsync(ct);
-    }
+    public Task A_body_trickled_past_the_deadline_gets_408() =>
+        HostileProbe.AssertTrickleTimesOutAsync(Service.Address, Jobs, Json,
+            Encoding.UTF8.GetBytes("{\"model\":\"FaceNet3\",\"datasetId\":\"d\",\"optimizer\":\"" + new string('a', 3000) + "\"}"), TestContext.Current.CancellationToken);
 
     [Fact]
-    public async Task A_client_that_stops_sending_gets_408()
-    {
-        var ct = TestContext.Current.CancellationToken;
-        // Content-Length promises 500 bytes; 9 arrive, then nothing.
-        var (status, type, text) = await HostileProbe.RawAsync(Service.Address,
-            $"POST {Jobs} HTTP/1.1\nHost: 127.0.0.1\nContent-Type: {Json}\nContent-Length: 500\n", Encoding.UTF8.GetBytes("{\"model\":"), ct: ct);
-        Assert.True(status == 408, $"stalled body: {status} {text}");
-        HostileProbe.AssertProblemBody(type, text, 408, "stalled body");
-        await AssertHealthyAsync(ct);
-    }
-
-    private async Task AssertHealthyAsync(CancellationToken ct)
-    {
-        using var health = await Service.Http.GetAsync("/health", ct);
-        Assert.True(health.StatusCode == System.Net.HttpStatusCode.OK, $"/health: {(int)health.StatusCode} {await health.Content.ReadAsStringAsync(ct)}");
-        using var list = await Service.Http.GetAsync(Jobs + "?limit=5", ct);
-        Assert.Equal(System.Net.HttpStatusCode.OK, list.StatusCode);
-    }
+    public Task A_client_that_stops_sending_gets_408() =>
+        HostileProbe.AssertStalledBodyTimesOutAsync(Service.Address, Jobs, Json, Encoding.UTF8.GetBytes("{\"model\":"), TestContext.Current.CancellationToken);
 }

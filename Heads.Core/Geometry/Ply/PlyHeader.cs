@@ -112,6 +112,8 @@ public sealed class PlyHeader
     public List<PlyElement> Elements { get; } = [];
     public List<string> Comments { get; } = [];
     public List<string> ObjInfo { get; } = [];
+    /// <summary>Header lines that were skipped, and why (unknown keywords).</summary>
+    public List<string> Warnings { get; } = [];
 
     /// <summary>Byte offset of the first body byte (just after the end_header line).</summary>
     public long BodyOffset { get; internal set; }

@@ -105,7 +105,9 @@ public static class PlyReader
                     header.BodyOffset = input.Offset;
                     return header;
                 default:
-                    throw new PlyFormatException($"unknown header keyword '{Shorten(tokens[0])}'", lineOffset, lineNumber);
+                    // Real exporters write lines such as "Created by …"; the common readers skip them, and so does this one.
+                    header.Warnings.Add($"line {lineNumber}: unknown header keyword '{Shorten(tokens[0])}' skipped");
+                    break;
             }
         }
     }

@@ -100,7 +100,8 @@ public static class MalformedImages
             // JPEG: cut short at every stage, lying or huge dimensions, and legal oddities.
             new("jpeg-soi-only", jpeg[..2], Jpeg, 400, Undecodable, "known format"),
             new("jpeg-truncated-in-headers", jpeg[..(Marker(jpeg, 0xC0) + 4)], Jpeg, 400, Undecodable, "enough bytes"),
-            new("jpeg-truncated-before-scan", jpeg[..Marker(jpeg, 0xDA)], Jpeg, 400, Undecodable, "corrupt or truncated"),
+            new("jpeg-truncated-before-scan", jpeg[..Marker(jpeg, 0xDA)], Jpeg, 400, Undecodable, "truncated"),
+            new("jpeg-truncated-in-scan", jpeg[..(jpeg.Length - 40)], Jpeg, 400, Undecodable, "truncated"),
             new("jpeg-zero-width", PatchJpegSize(jpeg, 0, 64), Jpeg, 400, Undecodable, "dimensions"),
             new("jpeg-65500x65500", PatchJpegSize(jpeg, 65500, 65500), Jpeg, 413, TooLarge, "more than the limit"),
             new("jpeg-grayscale", Valid("jpeg", encoder: new JpegEncoder { ColorType = JpegColorType.Luminance }), Jpeg, 200, null, ""),
@@ -110,8 +111,8 @@ public static class MalformedImages
 
             // PNG: truncations, checksums, impossible headers, bombs, and legal oddities.
             new("png-signature-only", png[..8], Png, 400, Undecodable, "header chunk"),
-            new("png-truncated-after-ihdr", png[..33], Png, 400, Undecodable, "data chunk"),
-            new("png-truncated-mid-idat", png[..(png.Length / 2)], Png, 400, Undecodable, "data chunk"),
+            new("png-truncated-after-ihdr", png[..33], Png, 400, Undecodable, "truncated"),
+            new("png-truncated-mid-idat", png[..(png.Length / 2)], Png, 400, Undecodable, "truncated"),
             new("png-bad-ihdr-crc", FlipByte(png, 29), Png, 400, Undecodable, "CRC Error"),
             new("png-60000x60000-bomb", PngWithHeader(60000, 60000, 8, 2), Png, 413, TooLarge, "more than the limit"),
             new("png-1x50000000-strip", PngWithHeader(1, 50_000_000, 8, 2), Png, 413, TooLarge, "more than the limit"),
@@ -127,10 +128,10 @@ public static class MalformedImages
             new("png-very-wide", Valid("png", 4000, 3), Png, 200, null, ""),
 
             // GIF, BMP, WebP, TIFF: truncated, empty of frames, lying sizes, and legal oddities.
-            new("gif-header-only", gif[..13], "image/gif", 400, Undecodable, "No data"),
+            new("gif-header-only", gif[..13], "image/gif", 400, Undecodable, "truncated"),
             new("gif-zero-frames", [.. gif[..13], 0x3B], "image/gif", 400, Undecodable, "No data"),
             // Truncated pixel data in GIF, BMP and WebP decodes leniently (the missing rows stay background), as browsers show it.
-            new("gif-truncated", gif[..(gif.Length / 2)], "image/gif", 200, null, ""),
+            new("gif-truncated", gif[..(gif.Length / 2)], "image/gif", 400, Undecodable, "truncated"),
             new("gif-animated", AnimatedGif(), "image/gif", 200, null, ""),
             new("bmp-truncated-pixels", bmp[..(bmp.Length / 2)], "image/bmp", 200, null, ""),
             new("bmp-100000x100000", PatchBmpSize(bmp, 100_000, 100_000), "image/bmp", 400, Undecodable, "bigger"),

@@ -35,8 +35,9 @@ public static class SampleCommand
             var arithmetic = result.GetValue(precision) == "bf16" ? HeadsNetPrecision.BFloat16 : HeadsNetPrecision.Float32;
             if (count < 1) throw new InputException($"--points must be at least 1; it was {count}.");
             var given = result.GetValue(seed);
-            if (given is { } s && (!double.IsFinite(s) || s < 0 || (s >= 1 && s != Math.Floor(s))))
-                throw new InputException($"--seed must be in [0, 1) or a whole number; it was {s.ToString(CultureInfo.InvariantCulture)}.");
+            float? givenSeed = null;
+            if (given is { } s)
+                givenSeed = HeadsNetSeed.TryFromNumber(s, out var parsedSeed, out var seedError) ? parsedSeed : throw new InputException("--" + seedError);
             var outputPath = result.GetValue(output);
             if (outputPath is not null && Path.GetExtension(outputPath).ToLowerInvariant() is not (".ply" or ".csv"))
                 throw new InputException($"cannot write a point cloud as '{Path.GetExtension(outputPath)}' ({outputPath}): use .ply or .csv.");
@@ -48,7 +49,7 @@ public static class SampleCommand
             {
                 using var local = LocalModel.Load(file);
                 if (local.Heads is null) throw new InputException($"{file} is a {local.Kind} model; sample needs a HeadsNet (predict turns photos into FaceNet volumes).");
-                headSeed = given is { } g ? HeadSeedOf(g) : Random.Shared.NextSingle();
+                headSeed = givenSeed ?? Random.Shared.NextSingle();
                 cloud = HeadsNetSampler.Sample(local.Heads, headSeed, count, cancellationToken: ct, precision: arithmetic);
                 source = local.Description;
             }
@@ -67,7 +68,7 @@ public static class SampleCommand
                 var ply = PlyReader.Read(buffered);
                 cloud = new HeadPointCloud(ply.Positions, ply.Colors ?? new byte[ply.Positions.Length]);
                 headSeed = response.Headers.TryGetValues("X-Heads-Seed", out var seeds) && float.TryParse(seeds.First(), NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed)
-                    ? parsed : given is { } g2 ? HeadSeedOf(g2) : float.NaN;
+                    ? parsed : givenSeed ?? float.NaN;
                 var job = response.Headers.TryGetValues("X-Heads-Job", out var jobs) ? jobs.First() : "?";
                 source = $"HeadsNet job {job} ({client.BaseAddress})";
             }
@@ -83,7 +84,4 @@ public static class SampleCommand
         });
         return command;
     }
-
-    /// <summary>As the inference service: a seed in [0, 1) as is; a whole number N ≥ 1 as frac(N·φ⁻¹).</summary>
-    public static float HeadSeedOf(double seed) => seed < 1 ? (float)seed : (float)(seed * 0.6180339887498949 % 1.0);
 }
