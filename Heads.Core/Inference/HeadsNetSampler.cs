@@ -47,8 +47,11 @@ public static class HeadsNetSampler
     /// The same head into the caller's buffers (the first <c>3 × count</c> values of each): a server answering 200,000-point
     /// heads passes pooled arrays instead of 3 MB of fresh large-object-heap arrays a head.
     /// </summary>
+    /// <param name="blockTurn">Called before each block of <paramref name="blockRows"/> points; the block runs while the
+    /// returned turn is held (a server shares its cores between requests this way).</param>
     public static void Sample(HeadsNetModel model, float seed, int count, Span<float> positions, Span<byte> colors, int blockRows = DefaultBlockRows,
-        CancellationToken cancellationToken = default, HeadsNetPrecision precision = HeadsNetPrecision.Float32)
+        CancellationToken cancellationToken = default, HeadsNetPrecision precision = HeadsNetPrecision.Float32,
+        Func<CancellationToken, IDisposable>? blockTurn = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         CheckCount(count);
@@ -68,6 +71,7 @@ public static class HeadsNetSampler
         {
             cancellationToken.ThrowIfCancellationRequested();
             int rows = Math.Min(blockRows, count - start);
+            using var turn = blockTurn?.Invoke(cancellationToken);
             using var scope = NewDisposeScope();
             var inputs = encoding.SamplingFeatures(seed, start, rows, count);
             var output = hidden is null ? model.Network.forward(inputs) : hidden.Forward(inputs);

@@ -77,8 +77,9 @@ public static class HeadsApi
             var colors = ArrayPool<byte>.Shared.Rent(count * 3);
             try
             {
-                using (await gate.EnterAsync(ct))
-                    HeadsNetSampler.Sample(served.Heads!, headSeed, count, positions, colors, cancellationToken: ct, precision: arithmetic);
+                // Block by block through the gate, so small requests are not starved by large ones; a client that
+                // disconnects cancels ct and its work stops at the next block.
+                HeadsNetSampler.Sample(served.Heads!, headSeed, count, positions, colors, cancellationToken: ct, precision: arithmetic, blockTurn: gate.EnterBlock);
                 http.Response.Headers["X-Heads-Model"] = served.Kind.ToString();
                 http.Response.Headers["X-Heads-Job"] = served.JobId.ToString();
                 http.Response.Headers["X-Heads-Seed"] = headSeed.ToString("R", CultureInfo.InvariantCulture);
