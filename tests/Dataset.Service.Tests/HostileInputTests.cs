@@ -4,7 +4,8 @@ using Heads.Testing;
 namespace Dataset.Service.Tests;
 
 /// <summary>The dataset service over real Kestrel in Development against hostile requests (see <see cref="HostileProbe"/>).</summary>
-public sealed class HostileInputTests(HostileInputTests.DatasetOnKestrel fixture) : IClassFixture<HostileInputTests.DatasetOnKestrel>
+public sealed class HostileInputTests(HostileInputTests.DatasetOnKestrel fixture)
+    : HostileInputSuite<Program>(fixture), IClassFixture<HostileInputTests.DatasetOnKestrel>
 {
     private const string Datasets = "/api/v1/datasets";
     private const string Heads = "/api/v1/heads";
@@ -57,17 +58,8 @@ public sealed class HostileInputTests(HostileInputTests.DatasetOnKestrel fixture
         new HostileCase("heads: prefix repeated", "GET", Heads + "?prefix=a&prefix=b", 400),
     ]);
 
-    [Theory]
-    [MemberData(nameof(Cases))]
-    public Task Each_hostile_request_gets_its_problem_and_the_service_goes_on(HostileCase hostile) =>
-        HostileProbe.RunAsync(fixture.Service, hostile, Datasets, TestContext.Current.CancellationToken);
+    protected override string GoodPath => Datasets;
 
-    [Fact]
-    public Task A_body_trickled_past_the_deadline_gets_408() =>
-        HostileProbe.AssertTrickleTimesOutAsync(fixture.Service.Address, Datasets, Json,
-            Encoding.UTF8.GetBytes("{\"kind\":\"FaceNet\",\"headIdPrefix\":\"" + new string('h', 3000) + "\"}"), TestContext.Current.CancellationToken);
-
-    [Fact]
-    public Task A_client_that_stops_sending_gets_408() =>
-        HostileProbe.AssertStalledBodyTimesOutAsync(fixture.Service.Address, Datasets, Json, Encoding.UTF8.GetBytes("{\"kind\":"), TestContext.Current.CancellationToken);
+    protected override (string Path, string ContentType, byte[] Body) BodyEndpoint =>
+        (Datasets, Json, Encoding.UTF8.GetBytes("{\"kind\":\"FaceNet\",\"headIdPrefix\":\"" + new string('h', 3000) + "\"}"));
 }

@@ -268,3 +268,37 @@ public abstract class ServiceOnKestrel<TEntry> : IAsyncLifetime where TEntry : c
         await _infrastructure.DisposeAsync();
     }
 }
+
+/// <summary>
+/// A service's hostile-input suite: each case of <c>Cases</c> (a static member of the derived class), a body trickled
+/// past the deadline and a body that stops short, each followed by a health check and a good request.
+/// </summary>
+public abstract class HostileInputSuite<TEntry>(ServiceOnKestrel<TEntry> fixture) where TEntry : class
+{
+    protected KestrelService<TEntry> Service => fixture.Service;
+
+    /// <summary>A GET that must answer 200 after every case.</summary>
+    protected abstract string GoodPath { get; }
+
+    /// <summary>A POST endpoint that reads a body, its content type, and a valid-looking body of a few kilobytes.</summary>
+    protected abstract (string Path, string ContentType, byte[] Body) BodyEndpoint { get; }
+
+    [Theory]
+    [MemberData("Cases")]
+    public Task Each_hostile_request_gets_its_problem_and_the_service_goes_on(HostileCase hostile) =>
+        HostileProbe.RunAsync(Service, hostile, GoodPath, TestContext.Current.CancellationToken);
+
+    [Fact]
+    public Task A_body_trickled_past_the_deadline_gets_408()
+    {
+        var (path, type, body) = BodyEndpoint;
+        return HostileProbe.AssertTrickleTimesOutAsync(Service.Address, path, type, body, TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public Task A_client_that_stops_sending_gets_408()
+    {
+        var (path, type, body) = BodyEndpoint;
+        return HostileProbe.AssertStalledBodyTimesOutAsync(Service.Address, path, type, body[..8], TestContext.Current.CancellationToken);
+    }
+}

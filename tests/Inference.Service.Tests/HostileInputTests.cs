@@ -1,4 +1,3 @@
-using System.Text;
 using Heads.Testing;
 
 namespace Inference.Service.Tests;
@@ -8,7 +7,8 @@ namespace Inference.Service.Tests;
 /// model is loaded (an empty models prefix), so a request that gets past validation meets 503; each case below must be
 /// refused before that, for its own reason.
 /// </summary>
-public sealed class HostileInputTests(HostileInputTests.InferenceOnKestrel fixture) : IClassFixture<HostileInputTests.InferenceOnKestrel>
+public sealed class HostileInputTests(HostileInputTests.InferenceOnKestrel fixture)
+    : HostileInputSuite<InferenceOptions>(fixture), IClassFixture<HostileInputTests.InferenceOnKestrel>
 {
     private const string Predict = "/api/v1/faces/predictions";
     private const string Heads = "/api/v1/heads/random";
@@ -68,16 +68,8 @@ public sealed class HostileInputTests(HostileInputTests.InferenceOnKestrel fixtu
         new HostileCase("model repeated", "GET", Heads + "?model=a&model=b", 400),
     ]);
 
-    [Theory]
-    [MemberData(nameof(Cases))]
-    public Task Each_hostile_request_gets_its_problem_and_the_service_goes_on(HostileCase hostile) =>
-        HostileProbe.RunAsync(fixture.Service, hostile, "/api/v1/models", TestContext.Current.CancellationToken);
+    protected override string GoodPath => "/api/v1/models";
 
-    [Fact]
-    public Task A_photo_trickled_past_the_deadline_gets_408() =>
-        HostileProbe.AssertTrickleTimesOutAsync(fixture.Service.Address, Predict, "image/png", new byte[4000], TestContext.Current.CancellationToken);
-
-    [Fact]
-    public Task A_client_that_stops_sending_gets_408() =>
-        HostileProbe.AssertStalledBodyTimesOutAsync(fixture.Service.Address, Predict, "image/png", Encoding.ASCII.GetBytes("\u0089PNG"), TestContext.Current.CancellationToken);
+    protected override (string Path, string ContentType, byte[] Body) BodyEndpoint =>
+        (Predict, "image/png", new byte[4000]);
 }

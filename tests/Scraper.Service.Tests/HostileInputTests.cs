@@ -4,7 +4,8 @@ using Heads.Testing;
 namespace Scraper.Service.Tests;
 
 /// <summary>The scraper over real Kestrel in Development against hostile requests (see <see cref="HostileProbe"/>).</summary>
-public sealed class HostileInputTests(HostileInputTests.ScraperOnKestrel fixture) : IClassFixture<HostileInputTests.ScraperOnKestrel>
+public sealed class HostileInputTests(HostileInputTests.ScraperOnKestrel fixture)
+    : HostileInputSuite<Program>(fixture), IClassFixture<HostileInputTests.ScraperOnKestrel>
 {
     private const string Scrapes = "/api/v1/scrapes";
     private const string Json = "application/json";
@@ -47,17 +48,8 @@ public sealed class HostileInputTests(HostileInputTests.ScraperOnKestrel fixture
         new HostileCase("a query parameter repeated", "GET", Scrapes + "?x=1&x=2", 400),
     ]);
 
-    [Theory]
-    [MemberData(nameof(Cases))]
-    public Task Each_hostile_request_gets_its_problem_and_the_service_goes_on(HostileCase hostile) =>
-        HostileProbe.RunAsync(fixture.Service, hostile, Scrapes, TestContext.Current.CancellationToken);
+    protected override string GoodPath => Scrapes;
 
-    [Fact]
-    public Task A_body_trickled_past_the_deadline_gets_408() =>
-        HostileProbe.AssertTrickleTimesOutAsync(fixture.Service.Address, Scrapes, Json,
-            Encoding.UTF8.GetBytes("{\"count\":1,\"source\":\"" + new string('s', 3000) + "\"}"), TestContext.Current.CancellationToken);
-
-    [Fact]
-    public Task A_client_that_stops_sending_gets_408() =>
-        HostileProbe.AssertStalledBodyTimesOutAsync(fixture.Service.Address, Scrapes, Json, Encoding.UTF8.GetBytes("{\"count\":"), TestContext.Current.CancellationToken);
+    protected override (string Path, string ContentType, byte[] Body) BodyEndpoint =>
+        (Scrapes, Json, Encoding.UTF8.GetBytes("{\"count\":1,\"source\":\"" + new string('s', 3000) + "\"}"));
 }

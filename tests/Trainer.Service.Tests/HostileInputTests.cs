@@ -7,7 +7,8 @@ namespace Trainer.Service.Tests;
 /// The trainer over real Kestrel in Development against hostile requests: every one is answered with the right 4xx as
 /// ProblemDetails (trace id, no stack trace, no echoed header), and the service is healthy and answering afterwards.
 /// </summary>
-public sealed class HostileInputTests(HostileInputTests.TrainerOnKestrel fixture) : IClassFixture<HostileInputTests.TrainerOnKestrel>
+public sealed class HostileInputTests(HostileInputTests.TrainerOnKestrel fixture)
+    : HostileInputSuite<Program>(fixture), IClassFixture<HostileInputTests.TrainerOnKestrel>
 {
     private const string Jobs = "/api/v1/training-jobs";
     private const string Json = "application/json";
@@ -68,19 +69,8 @@ public sealed class HostileInputTests(HostileInputTests.TrainerOnKestrel fixture
         ];
     }
 
-    private KestrelService<Program> Service => fixture.Service;
+    protected override string GoodPath => Jobs + "?limit=5";
 
-    [Theory]
-    [MemberData(nameof(Cases))]
-    public Task Each_hostile_request_gets_its_problem_and_the_service_goes_on(HostileCase hostile) =>
-        HostileProbe.RunAsync(Service, hostile, Jobs + "?limit=5", TestContext.Current.CancellationToken);
-
-    [Fact]
-    public Task A_body_trickled_past_the_deadline_gets_408() =>
-        HostileProbe.AssertTrickleTimesOutAsync(Service.Address, Jobs, Json,
-            Encoding.UTF8.GetBytes("{\"model\":\"FaceNet3\",\"datasetId\":\"d\",\"optimizer\":\"" + new string('a', 3000) + "\"}"), TestContext.Current.CancellationToken);
-
-    [Fact]
-    public Task A_client_that_stops_sending_gets_408() =>
-        HostileProbe.AssertStalledBodyTimesOutAsync(Service.Address, Jobs, Json, Encoding.UTF8.GetBytes("{\"model\":"), TestContext.Current.CancellationToken);
+    protected override (string Path, string ContentType, byte[] Body) BodyEndpoint =>
+        (Jobs, Json, Encoding.UTF8.GetBytes("{\"model\":\"FaceNet3\",\"datasetId\":\"d\",\"optimizer\":\"" + new string('a', 3000) + "\"}"));
 }
