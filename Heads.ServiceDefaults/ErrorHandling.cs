@@ -125,7 +125,9 @@ internal sealed class RequestProblemHandler(IProblemDetailsService problems, ILo
             logger.LogInformation("{Method} {Path}: the client disconnected", context.Request.Method, context.Request.Path);
             return true;
         }
-        var (status, title, detail) = Describe(exception);
+        // The middleware clears the endpoint before handlers run; the feature keeps the one that failed.
+        var endpoint = context.Features.Get<IExceptionHandlerFeature>()?.Endpoint ?? context.GetEndpoint();
+        var (status, title, detail) = Describe(exception, endpoint);
         if (status >= 500) logger.LogError(exception, "{Method} {Path} failed", context.Request.Method, context.Request.Path);
         else logger.LogInformation("{Method} {Path}: {Status} {Detail}", context.Request.Method, context.Request.Path, status, detail);
         context.Response.StatusCode = status;
@@ -136,8 +138,10 @@ internal sealed class RequestProblemHandler(IProblemDetailsService problems, ILo
         });
     }
 
-    internal static (int Status, string Title, string Detail) Describe(Exception exception) => exception switch
+    internal static (int Status, string Title, string Detail) Describe(Exception exception, Endpoint? endpoint = null) => exception switch
     {
+        BadHttpRequestException e when BindingFailure.Match(e.Message) is { Success: true } m =>
+            (e.StatusCode, "Invalid parameter", Rule(m.Groups["name"].Value, m.Groups["value"].Value, endpoint)),
         BadHttpRequestException e when e.StatusCode == StatusCodes.Status408RequestTimeout => (e.StatusCode, "Request body too slow", e.Message),
         BadHttpRequestException e when e.StatusCode == StatusCodes.Status413PayloadTooLarge => (e.StatusCode, "Request body too large", e.Message),
         BadHttpRequestException e => (e.StatusCode, "Bad request", WithJsonPath(e)),
@@ -146,6 +150,29 @@ internal sealed class RequestProblemHandler(IProblemDetailsService problems, ILo
             (StatusCodes.Status400BadRequest, "Bad request", "The request body is incomplete or malformed: " + exception.Message),
         _ => (StatusCodes.Status500InternalServerError, "Internal error", "The service could not complete the request; the trace id finds it in the logs."),
     };
+
+    // ASP.NET Core's wording for a query or route value that does not convert: Failed to bind parameter "int? points" from "abc".
+    private static readonly System.Text.RegularExpressions.Regex BindingFailure =
+        new(@"^Failed to bind parameter ""[^""]*?(?<name>\w+)"" from ""(?<value>.*)""\.$", System.Text.RegularExpressions.RegexOptions.Singleline);
+
+    /// <summary>"points must be a whole number from 1 to 255; it was 'abc'.": the bound from the parameter's [Range], else from its type.</summary>
+    private static string Rule(string name, string value, Endpoint? endpoint)
+    {
+        // Minimal APIs keep the handler's MethodInfo in the endpoint's metadata.
+        var parameter = endpoint?.Metadata.GetMetadata<System.Reflection.MethodInfo>()?.GetParameters().FirstOrDefault(p => p.Name == name);
+        var type = parameter is null ? null : Nullable.GetUnderlyingType(parameter.ParameterType) ?? parameter.ParameterType;
+        string kind = type == typeof(int) || type == typeof(long) || type == typeof(short) ? "a whole number"
+            : type == typeof(double) || type == typeof(float) || type == typeof(decimal) ? "a number"
+            : type == typeof(Guid) ? "a GUID"
+            : type == typeof(bool) ? "true or false"
+            : "a valid value";
+        var range = parameter?.GetCustomAttributes(typeof(System.ComponentModel.DataAnnotations.RangeAttribute), false)
+            .OfType<System.ComponentModel.DataAnnotations.RangeAttribute>().FirstOrDefault();
+        string bound = range is not null ? $" from {range.Minimum} to {range.Maximum}"
+            : type == typeof(int) ? $" from {int.MinValue} to {int.MaxValue}" : "";
+        var shown = value.Length > 40 ? value[..40] + "…" : value;
+        return $"{name} must be {kind}{bound}; it was '{shown}'.";
+    }
 
     private static string WithJsonPath(BadHttpRequestException e) =>
         e.InnerException is JsonException { Path: { } path } ? $"{e.Message} The value at {path} is not valid." : e.Message;

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using Dataset.Service.Building;
 using Dataset.Service.Importing;
@@ -87,7 +88,7 @@ public static class DatasetsApi
             });
         });
 
-        api.MapGet("/", async (DatasetCatalog catalog, int? offset, int? limit, CancellationToken ct) =>
+        api.MapGet("/", async (DatasetCatalog catalog, [Range(0, int.MaxValue)] int? offset, [Range(1, HeadsApi.MaxPageSize)] int? limit, CancellationToken ct) =>
         {
             if (Paging.Check(offset, limit) is { } problem) return problem;
             return Results.Ok(await catalog.ListAsync(offset ?? 0, limit ?? HeadsApi.DefaultPageSize, ct));

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Dataset.Service.Samples;
 using Heads.Core.Contracts;
 
@@ -16,7 +17,7 @@ public static class HeadsApi
     {
         var api = app.MapGroup("/api/v1/heads").WithTags("Heads");
 
-        api.MapGet("/", async (HeadSampleStore store, string? prefix, int? offset, int? limit, CancellationToken ct) =>
+        api.MapGet("/", async (HeadSampleStore store, string? prefix, [Range(0, int.MaxValue)] int? offset, [Range(1, HeadsApi.MaxPageSize)] int? limit, CancellationToken ct) =>
         {
             if (Paging.Check(offset, limit) is { } problem) return problem;
             if (!string.IsNullOrEmpty(prefix) && !ResourceIds.IsValid(prefix))
@@ -26,7 +27,7 @@ public static class HeadsApi
             return Results.Ok(new HeadsPage(ids.Count, o, l, prefix, ids.Skip(o).Take(l).ToList()));
         });
 
-        api.MapGet("/rejected", async (HeadSampleStore store, int? offset, int? limit, CancellationToken ct) =>
+        api.MapGet("/rejected", async (HeadSampleStore store, [Range(0, int.MaxValue)] int? offset, [Range(1, HeadsApi.MaxPageSize)] int? limit, CancellationToken ct) =>
         {
             if (Paging.Check(offset, limit) is { } problem) return problem;
             var page = await store.ListRejectedAsync(offset ?? 0, limit ?? DefaultPageSize, ct);

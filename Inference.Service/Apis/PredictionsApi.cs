@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Diagnostics;
 using Heads.Core.Contracts;
 using Heads.Core.Imaging;
@@ -42,7 +43,7 @@ public static class PredictionsApi
     }
 
     private static async Task<IResult> PredictAsync(HttpContext http, ModelRegistry registry, IOptions<InferenceOptions> options, InferenceMetrics metrics,
-        string? model = null, string? format = null, int? threshold = null)
+        string? model = null, string? format = null, [Range(1, 255)] int? threshold = null)
     {
         var ct = http.RequestAborted;
         long started = Stopwatch.GetTimestamp();

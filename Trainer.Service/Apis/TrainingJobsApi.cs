@@ -104,7 +104,7 @@ public static class TrainingJobsApi
             return Results.Accepted($"/api/v1/training-jobs/{job.JobId}", await reader.StatusAsync(job, ct));
         });
 
-        api.MapGet("/", async (TrainingJobStatusReader reader, CancellationToken ct, int? limit) =>
+        api.MapGet("/", async (TrainingJobStatusReader reader, CancellationToken ct, [Range(1, MaxListLimit)] int? limit) =>
         {
             int take = limit ?? 50;
             if (take is < 1 or > MaxListLimit)

@@ -68,6 +68,18 @@ public sealed class HostileInputTests(HostileInputTests.InferenceOnKestrel fixtu
         new HostileCase("model repeated", "GET", Heads + "?model=a&model=b", 400),
     ]);
 
+    [Fact]
+    public async Task A_threshold_that_does_not_bind_is_named_with_its_bound_and_value()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var content = new ByteArrayContent([1, 2, 3]);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("image/png");
+        using var response = await Service.Http.PostAsync(Predict + "?threshold=NaN", content, ct);
+        await HostileProbe.AssertProblemAsync(response, 400, "threshold=NaN");
+        var problem = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct)).RootElement;
+        Assert.Equal("threshold must be a whole number from 1 to 255; it was 'NaN'.", problem.GetProperty("detail").GetString());
+    }
+
     protected override string GoodPath => "/api/v1/models";
 
     protected override (string Path, string ContentType, byte[] Body) BodyEndpoint =>

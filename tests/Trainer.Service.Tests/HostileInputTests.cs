@@ -69,6 +69,19 @@ public sealed class HostileInputTests(HostileInputTests.TrainerOnKestrel fixture
         ];
     }
 
+    [Theory]
+    [InlineData("abc")]
+    [InlineData("99999999999")]
+    [InlineData("1.5")]
+    public async Task A_query_value_that_does_not_bind_is_named_with_its_bound_and_value(string value)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var response = await Service.Http.GetAsync(Jobs + "?limit=" + value, ct);
+        await HostileProbe.AssertProblemAsync(response, 400, "limit=" + value);
+        var problem = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct)).RootElement;
+        Assert.Equal($"limit must be a whole number from 1 to 500; it was '{value}'.", problem.GetProperty("detail").GetString());
+    }
+
     protected override string GoodPath => Jobs + "?limit=5";
 
     protected override (string Path, string ContentType, byte[] Body) BodyEndpoint =>
