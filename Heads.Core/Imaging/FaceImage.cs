@@ -97,7 +97,8 @@ public static class FaceImage
     public static byte[] Load(byte[] encoded, FaceImageOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(encoded);
-        using var stream = new MemoryStream(encoded, writable: false);
+        // publiclyVisible: the completeness check reads the bytes in place instead of copying them.
+        using var stream = new MemoryStream(encoded, 0, encoded.Length, writable: false, publiclyVisible: true);
         return Load(stream, options);
     }
 

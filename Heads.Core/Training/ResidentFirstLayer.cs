@@ -75,19 +75,10 @@ internal static unsafe class ResidentFirstLayer
         }
     }
 
-    // Columns per block: one block of the batch's and the next batch's input rows (2 × 8 rows × 1 KB at most) stays in
-    // L1 while every unit's weight row segment, with its optimiser state, streams through from L2.
-    private const int Block = 256;
-
     private static void Units<TRule, TB, TN>(TRule rule, in Args a) where TRule : struct, IUpdateRule where TB : struct, IRowCount where TN : struct, IRowCount
     {
         float dummy1 = 0, dummy2 = 0;
         int us = a.UnitStride, n = a.InputStride;
-        float** x = a.Inputs;
-        float** y = a.NextInputs;
-        var biases = stackalloc float[a.Units];
-        // Each unit's next-step partial sums (8 vectors) carried from one column block to the next.
-        var partial = stackalloc Vector512<float>[a.Units * MaxRows];
         for (int u = 0; u < a.Units; u++)
         {
             float* d = a.Delta + u;
@@ -95,24 +86,14 @@ internal static unsafe class ResidentFirstLayer
             for (int k = 1; k < TB.Count; k++) gb += d[(long)k * us];
             ref float bs1 = ref TRule.States >= 1 ? ref a.BiasS1[u] : ref dummy1;
             ref float bs2 = ref TRule.States >= 2 ? ref a.BiasS2[u] : ref dummy2;
-            biases[u] = a.Bias[u] = rule.Update(a.Bias[u], gb, ref bs1, ref bs2);
-            for (int k = 0; k < MaxRows; k++) partial[u * MaxRows + k] = default;
+            float bias = a.Bias[u] = rule.Update(a.Bias[u], gb, ref bs1, ref bs2);
+            long row = (long)u * n;
+            Row<TRule, TB, TN>(rule, a.Weight + row, TRule.States >= 1 ? a.WeightS1 + row : null, TRule.States >= 2 ? a.WeightS2 + row : null,
+                a.Inputs, d, us, a.NextInputs, a.NextPreActivation + u, bias, n);
         }
-        for (int start = 0; start < n; start += Block)
-        {
-            int end = Math.Min(n, start + Block);
-            for (int u = 0; u < a.Units; u++)
-            {
-                long row = (long)u * n;
-                Row<TRule, TB, TN>(rule, a.Weight + row, TRule.States >= 1 ? a.WeightS1 + row : null, TRule.States >= 2 ? a.WeightS2 + row : null,
-                    x, a.Delta + u, us, y, partial + u * MaxRows, start, end);
-            }
-        }
-        for (int u = 0; u < a.Units; u++)
-            for (int k = 0; k < TN.Count; k++) a.NextPreActivation[(long)k * us + u] = Vector512.Sum(partial[u * MaxRows + k]) + biases[u];
     }
 
-    private static void Row<TRule, TB, TN>(TRule rule, float* p, float* m, float* v, float** x, float* d, int us, float** y, Vector512<float>* sums, int start, int end)
+    private static void Row<TRule, TB, TN>(TRule rule, float* p, float* m, float* v, float** x, float* d, int us, float** y, float* next, float bias, int n)
         where TRule : struct, IUpdateRule where TB : struct, IRowCount where TN : struct, IRowCount
     {
         int w = Vector512<float>.Count;
@@ -123,8 +104,8 @@ internal static unsafe class ResidentFirstLayer
             x4 = TB.Count > 4 ? x[4] : null, x5 = TB.Count > 5 ? x[5] : null, x6 = TB.Count > 6 ? x[6] : null, x7 = TB.Count > 7 ? x[7] : null;
         float* y0 = TN.Count > 0 ? y[0] : null, y1 = TN.Count > 1 ? y[1] : null, y2 = TN.Count > 2 ? y[2] : null, y3 = TN.Count > 3 ? y[3] : null,
             y4 = TN.Count > 4 ? y[4] : null, y5 = TN.Count > 5 ? y[5] : null, y6 = TN.Count > 6 ? y[6] : null, y7 = TN.Count > 7 ? y[7] : null;
-        Vector512<float> a0 = sums[0], a1 = sums[1], a2 = sums[2], a3 = sums[3], a4 = sums[4], a5 = sums[5], a6 = sums[6], a7 = sums[7];
-        for (int i = start; i < end; i += w)
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+        for (int i = 0; i < n; i += w)
         {
             var g = d0 * Vector512.Load(x0 + i);
             if (TB.Count > 1) g = Vector512.FusedMultiplyAdd(d1, Vector512.Load(x1 + i), g);
@@ -149,6 +130,13 @@ internal static unsafe class ResidentFirstLayer
             if (TN.Count > 6) a6 = Vector512.FusedMultiplyAdd(pv, Vector512.Load(y6 + i), a6);
             if (TN.Count > 7) a7 = Vector512.FusedMultiplyAdd(pv, Vector512.Load(y7 + i), a7);
         }
-        sums[0] = a0; sums[1] = a1; sums[2] = a2; sums[3] = a3; sums[4] = a4; sums[5] = a5; sums[6] = a6; sums[7] = a7;
+        if (TN.Count > 0) next[0] = Vector512.Sum(a0) + bias;
+        if (TN.Count > 1) next[us] = Vector512.Sum(a1) + bias;
+        if (TN.Count > 2) next[2L * us] = Vector512.Sum(a2) + bias;
+        if (TN.Count > 3) next[3L * us] = Vector512.Sum(a3) + bias;
+        if (TN.Count > 4) next[4L * us] = Vector512.Sum(a4) + bias;
+        if (TN.Count > 5) next[5L * us] = Vector512.Sum(a5) + bias;
+        if (TN.Count > 6) next[6L * us] = Vector512.Sum(a6) + bias;
+        if (TN.Count > 7) next[7L * us] = Vector512.Sum(a7) + bias;
     }
 }

@@ -63,7 +63,7 @@ public static class VoxelShardTrainer
                     }, cancellationToken);
                 losses.CopyTo(epochLosses, 0);
             }
-            for (int start = 0; start < trained.Count && options.Engine == VoxelEngine.Ensemble; start += options.EnsembleSize)
+            else for (int start = 0; start < trained.Count; start += options.EnsembleSize)
             {
                 var voxels = trained.GetRange(start, Math.Min(options.EnsembleSize, trained.Count - start));
                 var targets = Targets(data, voxels);

@@ -10,13 +10,10 @@ public class CacheResidentTrainingTests
 {
     private static readonly DenseArchitecture Tiny = new(20, 3, 8, 1, Activation.Gelu);
 
+    public static TheoryData<OptimizerKind> Optimisers => new(Enum.GetValues<OptimizerKind>());
+
     [Theory]
-    [InlineData(OptimizerKind.Adam)]
-    [InlineData(OptimizerKind.Adamax)]
-    [InlineData(OptimizerKind.Nadam)]
-    [InlineData(OptimizerKind.Sgd)]
-    [InlineData(OptimizerKind.Momentum)]
-    [InlineData(OptimizerKind.RmsProp)]
+    [MemberData(nameof(Optimisers))]
     public void EveryOptimiserMatchesNetsTrainedAloneWithTorch(OptimizerKind kind) =>
         AssertMatchesTorch(Tiny, kind, VolumeLoss.Mse);
 
