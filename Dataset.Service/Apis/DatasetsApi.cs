@@ -10,9 +10,14 @@ using Microsoft.Net.Http.Headers;
 
 namespace Dataset.Service.Apis;
 
-public sealed record BuildDatasetRequest(string? DatasetId, DatasetKind? Kind, int? Limit, string? HeadIdPrefix, double? HeldOutFraction);
+public sealed record BuildDatasetRequest(
+    string? DatasetId,
+    DatasetKind? Kind,
+    [property: Range(1, int.MaxValue)] int? Limit,
+    string? HeadIdPrefix,
+    [property: Range(0.0, 1.0, MaximumIsExclusive = true)] double? HeldOutFraction);
 
-public sealed record ImportDatasetRequest(string? DatasetId, string? Directory, double? HeldOutFraction);
+public sealed record ImportDatasetRequest(string? DatasetId, string? Directory, [property: Range(0.0, 1.0, MaximumIsExclusive = true)] double? HeldOutFraction);
 
 public static class DatasetsApi
 {

@@ -26,6 +26,7 @@ public static class HeadsApi
                 "or Accept application/x-ply / text/csv. model: headsnet or a job id (default: the newest HeadsNet). " +
                 "precision: fp32 (default: exactly the trained network) or bf16 (the hidden layers in bfloat16: about twice as fast on CPUs " +
                 "with AVX-512 BF16 or AMX, points on average 0.3 % of the head's size away; the answer's X-Heads-Precision header says which).")
+            .WithParameterRange("points", services => (1, services.GetRequiredService<IOptions<InferenceOptions>>().Value.MaxPoints))
             .Produces(200, null, VolumeFormats.Ply, VolumeFormats.Csv)
             .ProducesProblem(400)
             .ProducesProblem(404)

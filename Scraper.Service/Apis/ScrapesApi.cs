@@ -5,7 +5,8 @@ using Scraper.Service.Scraping;
 
 namespace Scraper.Service.Apis;
 
-public sealed record ScrapeRequest(int Count, string? Source, long? Seed);
+/// <summary>POST body of /api/v1/scrapes. count's cap is Scraper:MaxCountPerRequest (documented by the OpenAPI document).</summary>
+public sealed record ScrapeRequest(int Count, string? Source, [property: System.ComponentModel.DataAnnotations.Range(typeof(long), "-9223372036854775808", "9223372036854775807")] long? Seed);
 
 public sealed class ScraperOptions
 {

@@ -11,7 +11,8 @@ public static class Extensions
 
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(openApi => openApi.AddPropertyRange<ScrapeRequest>("count",
+            services => (1, services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ScraperOptions>>().Value.MaxCountPerRequest)));
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
         builder.AddHeadsBlobStorage();
         builder.AddHeadsMessaging(ServiceName, bus => bus.AddConsumer<ScrapeHeadsConsumer>(typeof(ScrapeHeadsConsumerDefinition)));

@@ -15,7 +15,7 @@ public sealed record TrainingJobRequest(
     [property: Range(TrainingLimits.MinLearningRate, TrainingLimits.MaxLearningRate)] double? LearningRate = null,
     [property: Range(1, TrainingLimits.MaxSampleLimit)] int? SampleLimit = null,
     string? Optimizer = null,
-    int? Seed = null,
+    [property: Range(int.MinValue, int.MaxValue)] int? Seed = null,
     [property: Range(TrainingLimits.MinShardSize, TrainingLimits.MaxShardSize)] int? ShardSize = null,
     bool? PruneConstantVoxels = null,
     string? Loss = null,

@@ -288,6 +288,48 @@ public abstract class HostileInputSuite<TEntry>(ServiceOnKestrel<TEntry> fixture
     public Task Each_hostile_request_gets_its_problem_and_the_service_goes_on(HostileCase hostile) =>
         HostileProbe.RunAsync(Service, hostile, GoodPath, TestContext.Current.CancellationToken);
 
+    /// <summary>Every route, parameter and body in the service's OpenAPI document, swept with malformed values (<see cref="RouteSweep"/>).</summary>
+    [Fact]
+    public async Task No_malformed_request_to_any_documented_route_gets_a_5xx()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var cases = await RouteSweep.CasesAsync(Service.Http, ct);
+        var failures = new List<string>();
+        foreach (var sweep in cases)
+        {
+            using var response = await HostileProbe.SendAsync(Service.Http, sweep.Request, ct);
+            int status = (int)response.StatusCode;
+            var body = await response.Content.ReadAsStringAsync(ct);
+            if (sweep.Expected.Length > 0 ? !sweep.Expected.Contains(status) : status >= 500)
+                failures.Add($"{sweep.Request.Name}: {status} (expected {(sweep.Expected.Length > 0 ? string.Join(" or ", sweep.Expected) : "below 500")}) {body[..Math.Min(body.Length, 200)]}");
+            else if (status >= 400 && !(sweep.RefusedByKestrel && body.Length == 0))
+            {
+                try
+                {
+                    HostileProbe.AssertProblemBody(response.Content.Headers.ContentType?.MediaType, body, status, sweep.Request.Name);
+                }
+                catch (Xunit.Sdk.XunitException e)
+                {
+                    failures.Add($"{status} {e.Message}");
+                }
+            }
+        }
+        Assert.True(failures.Count == 0, $"{failures.Count} of {cases.Count} swept requests:\n" + string.Join("\n", failures));
+        // A sweep that found nothing to send proves nothing: every service documents at least a few routes with parameters.
+        Assert.True(cases.Count >= 30, $"only {cases.Count} requests swept");
+        using var health = await Service.Http.GetAsync("/health", ct);
+        Assert.True(health.IsSuccessStatusCode, $"after the sweep: /health {(int)health.StatusCode}");
+        using var good = await Service.Http.GetAsync(GoodPath, ct);
+        Assert.True(good.IsSuccessStatusCode, $"after the sweep: {GoodPath} {(int)good.StatusCode}");
+    }
+
+    [Fact]
+    public async Task Every_numeric_parameter_and_body_property_has_its_bounds_in_the_OpenAPI_document()
+    {
+        var unbounded = await RouteSweep.UnboundedNumbersAsync(Service.Http, TestContext.Current.CancellationToken);
+        Assert.True(unbounded.Count == 0, "without a documented minimum and maximum: " + string.Join("; ", unbounded));
+    }
+
     [Fact]
     public Task A_body_trickled_past_the_deadline_gets_408()
     {

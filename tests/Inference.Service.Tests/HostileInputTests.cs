@@ -80,6 +80,10 @@ public sealed class HostileInputTests(HostileInputTests.InferenceOnKestrel fixtu
         Assert.Equal("threshold must be a whole number from 1 to 255; it was 'NaN'.", problem.GetProperty("detail").GetString());
     }
 
+    [Fact]
+    public async Task The_documented_point_bound_is_the_configured_cap() =>
+        Assert.Equal(("1", "1000000"), await RouteSweep.BoundsAsync(Service.Http, "GET", Heads, "points", TestContext.Current.CancellationToken));
+
     protected override string GoodPath => "/api/v1/models";
 
     protected override (string Path, string ContentType, byte[] Body) BodyEndpoint =>

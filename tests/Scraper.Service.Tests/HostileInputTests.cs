@@ -10,7 +10,10 @@ public sealed class HostileInputTests(HostileInputTests.ScraperOnKestrel fixture
     private const string Scrapes = "/api/v1/scrapes";
     private const string Json = "application/json";
 
-    public sealed class ScraperOnKestrel : ServiceOnKestrel<Program>;
+    public sealed class ScraperOnKestrel : ServiceOnKestrel<Program>
+    {
+        protected override IEnumerable<KeyValuePair<string, string>> Settings => [KeyValuePair.Create("Scraper:MaxCountPerRequest", "250")];
+    }
 
     public static TheoryData<HostileCase> Cases => HostileProbe.Theory(
     [
@@ -24,7 +27,7 @@ public sealed class HostileInputTests(HostileInputTests.ScraperOnKestrel fixture
         new HostileCase("count fractional", "POST", Scrapes, 400, Json, "{\"count\":1.5}"),
         new HostileCase("count 0", "POST", Scrapes, 400, Json, "{\"count\":0}"),
         new HostileCase("count negative", "POST", Scrapes, 400, Json, "{\"count\":-3}"),
-        new HostileCase("count above the cap", "POST", Scrapes, 400, Json, "{\"count\":1000000}"),
+        new HostileCase("count above the cap", "POST", Scrapes, 400, Json, "{\"count\":251}"),
         new HostileCase("seed beyond long", "POST", Scrapes, 400, Json, "{\"count\":1,\"seed\":9223372036854775808}"),
         new HostileCase("seed a string", "POST", Scrapes, 400, Json, "{\"count\":1,\"seed\":\"x\"}"),
         new HostileCase("unknown source", "POST", Scrapes, 400, Json, "{\"count\":1,\"source\":\"telepathy\"}"),
@@ -47,6 +50,11 @@ public sealed class HostileInputTests(HostileInputTests.ScraperOnKestrel fixture
         new HostileCase("JSON string", "POST", Scrapes, 400, Json, "\"scrape\""),
         new HostileCase("a query parameter repeated", "GET", Scrapes + "?x=1&x=2", 400),
     ]);
+
+    /// <summary>The suite's scraper caps a scrape at 250 heads: the document shows that cap, not the default.</summary>
+    [Fact]
+    public async Task The_documented_count_bound_is_the_configured_cap() =>
+        Assert.Equal(("1", "250"), await RouteSweep.BoundsAsync(Service.Http, "POST", Scrapes, "count", TestContext.Current.CancellationToken));
 
     protected override string GoodPath => Scrapes;
 
