@@ -209,7 +209,7 @@ public sealed class InferenceLoadBenchmarks : IBenchmarkSuite
         return content;
     }
 
-    private static double Percentile(IEnumerable<double> values, double p)
+    internal static double Percentile(IEnumerable<double> values, double p)
     {
         var sorted = values.OrderBy(v => v).ToArray();
         if (sorted.Length == 0) return double.NaN;
