@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -55,12 +56,14 @@ public static class Infrastructure
         var azuriteDir = Directory.CreateDirectory(Path.Combine(state, "azurite")).FullName;
         var pluginsFile = Path.Combine(rabbitDir, "enabled_plugins");
         if (!File.Exists(pluginsFile)) File.WriteAllText(pluginsFile, "[].\n");
-        WriteRabbitMqConfig(rabbitDir);
+        var shared = SharedMode.From(builder.Configuration, state);
 
-        int amqpPort = PortOrFree(builder, "Heads:RabbitMq:Port");
+        int amqpPort = shared?.BrokerPort ?? PortOrFree(builder, "Heads:RabbitMq:Port");
         int distPort = LoopbackPort.Free();
         int epmdPort = LoopbackPort.Free();
-        int blobPort = PortOrFree(builder, "Heads:Azurite:Port");
+        int blobPort = shared?.StoragePort ?? PortOrFree(builder, "Heads:Azurite:Port");
+        WriteRabbitMqConfig(rabbitDir, shared, amqpPort);
+        string blobHost = shared?.Address.ToString() ?? "127.0.0.1";
 
         const string rabbitServer = "/usr/lib/rabbitmq/bin/rabbitmq-server";
         if (!File.Exists(rabbitServer))
@@ -75,9 +78,10 @@ public static class Infrastructure
             .WithEnvironment("ERL_EPMD_ADDRESS", "127.0.0.1")
             .ExcludeFromManifest();
 
-        var rabbit = new RabbitMqExecutableResource(RabbitMqName, rabbitServer, rabbitDir);
+        var rabbit = new RabbitMqExecutableResource(RabbitMqName, rabbitServer, rabbitDir,
+            shared?.Credentials.BrokerUser ?? "guest", shared?.Credentials.BrokerPassword ?? "guest");
         var rabbitHealth = $"{RabbitMqName}-amqp";
-        builder.Services.AddHealthChecks().AddAsyncCheck(rabbitHealth, ct => TcpHealth(amqpPort, ct));
+        builder.Services.AddHealthChecks().AddAsyncCheck(rabbitHealth, ct => TcpHealth(IPAddress.Loopback, amqpPort, ct));
         var rabbitBuilder = builder.AddResource(rabbit)
             .WithEndpoint(RabbitMqExecutableResource.EndpointName, e =>
             {
@@ -89,8 +93,6 @@ public static class Infrastructure
             })
             .WithEnvironment("HOME", rabbitDir) // the Erlang cookie lives here
             .WithEnvironment("RABBITMQ_NODENAME", "heads@localhost")
-            .WithEnvironment("RABBITMQ_NODE_IP_ADDRESS", "127.0.0.1")
-            .WithEnvironment("RABBITMQ_NODE_PORT", Text(amqpPort))
             .WithEnvironment("RABBITMQ_DIST_PORT", Text(distPort))
             .WithEnvironment("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", "-kernel inet_dist_use_interface {127,0,0,1}")
             .WithEnvironment("RABBITMQ_MNESIA_BASE", Path.Combine(rabbitDir, "mnesia"))
@@ -105,9 +107,10 @@ public static class Infrastructure
             .WaitFor(epmd)
             .ExcludeFromManifest();
 
-        var blobs = new AzuriteExecutableResource(BlobsName, azuriteBin, azuriteDir);
+        var blobs = new AzuriteExecutableResource(BlobsName, azuriteBin, azuriteDir, blobHost,
+            shared?.Credentials.StorageAccount ?? DevelopmentAccount, shared?.Credentials.StorageKey ?? DevelopmentKey);
         var blobHealth = $"{BlobsName}-http";
-        builder.Services.AddHealthChecks().AddAsyncCheck(blobHealth, ct => TcpHealth(blobPort, ct));
+        builder.Services.AddHealthChecks().AddAsyncCheck(blobHealth, ct => TcpHealth(IPAddress.Parse(blobHost), blobPort, ct));
         var blobsBuilder = builder.AddResource(blobs)
             .WithEndpoint(AzuriteExecutableResource.EndpointName, e =>
             {
@@ -115,22 +118,52 @@ public static class Infrastructure
                 e.TargetPort = blobPort;
                 e.UriScheme = "http";
                 e.IsProxied = false;
-                e.TargetHost = "127.0.0.1";
+                e.TargetHost = blobHost;
             })
-            .WithArgs("--blobHost", "127.0.0.1", "--blobPort", Text(blobPort), "--location", azuriteDir,
+            .WithArgs("--blobHost", blobHost, "--blobPort", Text(blobPort), "--location", azuriteDir,
                 "--skipApiVersionCheck", "--disableTelemetry", "--loose")
             .WithHealthCheck(blobHealth)
             .ExcludeFromManifest();
+        // Only the generated account exists then: the published development key opens nothing.
+        if (shared is not null)
+            blobsBuilder.WithEnvironment("AZURITE_ACCOUNTS", $"{shared.Credentials.StorageAccount}:{shared.Credentials.StorageKey}");
 
+        if (shared is not null) AnnounceJoinCommand(builder, shared);
         return new HeadsInfrastructure(rabbitBuilder.AsConnectionString(), blobsBuilder.AsConnectionString());
     }
 
     /// <summary>
-    /// Training consumers hold a message for as long as a shard or job trains; the broker's default consumer timeout
-    /// (30 min) would close their channel, so it is raised to a day. guest stays loopback-only (the default).
+    /// The command that adds a trainer on another machine: printed on the AppHost's console, and a secret parameter
+    /// (masked until revealed) on the dashboard, since it carries the credentials.
     /// </summary>
-    internal static void WriteRabbitMqConfig(string rabbitDir) =>
-        File.WriteAllText(Path.Combine(rabbitDir, "rabbitmq.conf"), "consumer_timeout = 86400000\nloopback_users.guest = true\n");
+    private static void AnnounceJoinCommand(IDistributedApplicationBuilder builder, SharedMode shared)
+    {
+        builder.AddParameter("worker-join-command", shared.JoinCommand, secret: true).ExcludeFromManifest();
+        Console.WriteLine($"Shared mode: broker amqp://{shared.Address}:{shared.BrokerPort}, storage http://{shared.Address}:{shared.StoragePort}; " +
+            $"credentials in {Path.Combine(StateDirectory(builder), "shared", "credentials.json")}.");
+        Console.WriteLine("Add a trainer on another machine (a clone of this repository at the same commit) with:");
+        Console.WriteLine("  " + shared.JoinCommand);
+    }
+
+    /// <summary>
+    /// Training consumers hold a message for as long as a shard or job trains; the broker's default consumer timeout
+    /// (30 min) would close their channel, so it is raised to a day. guest stays loopback-only (the default). Without
+    /// shared mode the broker listens on loopback only (the AMQP port comes from RABBITMQ_NODE_PORT); in shared mode on
+    /// loopback and the shared address, with the generated user loaded from a definitions file at every start.
+    /// </summary>
+    internal static void WriteRabbitMqConfig(string rabbitDir, SharedMode? shared, int loopbackPort)
+    {
+        var config = new StringBuilder("consumer_timeout = 86400000\nloopback_users.guest = true\n");
+        config.Append(CultureInfo.InvariantCulture, $"listeners.tcp.1 = 127.0.0.1:{loopbackPort}\n");
+        if (shared is not null)
+        {
+            var definitions = Path.Combine(rabbitDir, "definitions.json");
+            SharedCredentials.WriteSecret(definitions, shared.Credentials.BrokerDefinitions());
+            config.Append(CultureInfo.InvariantCulture, $"listeners.tcp.2 = {shared.Address}:{shared.BrokerPort}\n");
+            config.Append(CultureInfo.InvariantCulture, $"load_definitions = {definitions}\n");
+        }
+        File.WriteAllText(Path.Combine(rabbitDir, "rabbitmq.conf"), config.ToString());
+    }
 
     private static HeadsInfrastructure AddContainers(IDistributedApplicationBuilder builder)
     {
@@ -151,19 +184,19 @@ public static class Infrastructure
     private static IResourceBuilder<IResourceWithConnectionString> AsConnectionString<T>(this IResourceBuilder<T> builder)
         where T : IResourceWithConnectionString => (IResourceBuilder<IResourceWithConnectionString>)(object)builder;
 
-    private static async Task<HealthCheckResult> TcpHealth(int port, CancellationToken ct)
+    private static async Task<HealthCheckResult> TcpHealth(IPAddress host, int port, CancellationToken ct)
     {
         try
         {
             using var client = new TcpClient();
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(TimeSpan.FromSeconds(2));
-            await client.ConnectAsync(IPAddress.Loopback, port, timeout.Token);
+            await client.ConnectAsync(host, port, timeout.Token);
             return HealthCheckResult.Healthy();
         }
         catch (Exception ex) when (ex is SocketException or OperationCanceledException)
         {
-            return HealthCheckResult.Unhealthy($"127.0.0.1:{port} not accepting connections yet.");
+            return HealthCheckResult.Unhealthy($"{host}:{port} not accepting connections yet.");
         }
     }
 
@@ -177,20 +210,20 @@ public static class Infrastructure
 }
 
 /// <summary>Debian's rabbitmq-server run in the foreground.</summary>
-public sealed class RabbitMqExecutableResource(string name, string command, string workingDirectory)
+public sealed class RabbitMqExecutableResource(string name, string command, string workingDirectory, string user, string password)
     : ExecutableResource(name, command, workingDirectory), IResourceWithConnectionString
 {
     internal const string EndpointName = "amqp";
 
     public EndpointReference Amqp => new(this, EndpointName);
 
-    // The default guest account works only over loopback, which is all this broker listens on.
+    // The local services connect over loopback: as guest (loopback-only) by default, as the generated user in shared mode.
     public ReferenceExpression ConnectionStringExpression =>
-        ReferenceExpression.Create($"amqp://guest:guest@127.0.0.1:{Amqp.Property(EndpointProperty.Port)}/");
+        ReferenceExpression.Create($"amqp://{user}:{password}@127.0.0.1:{Amqp.Property(EndpointProperty.Port)}/");
 }
 
 /// <summary>Azurite's blob service from the local npm tools folder.</summary>
-public sealed class AzuriteExecutableResource(string name, string command, string workingDirectory)
+public sealed class AzuriteExecutableResource(string name, string command, string workingDirectory, string host, string account, string key)
     : ExecutableResource(name, command, workingDirectory), IResourceWithConnectionString
 {
     internal const string EndpointName = "blob";
@@ -198,7 +231,7 @@ public sealed class AzuriteExecutableResource(string name, string command, strin
     public EndpointReference Blob => new(this, EndpointName);
 
     public ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create(
-        $"DefaultEndpointsProtocol=http;AccountName={Infrastructure.DevelopmentAccount};AccountKey={Infrastructure.DevelopmentKey};BlobEndpoint=http://127.0.0.1:{Blob.Property(EndpointProperty.Port)}/{Infrastructure.DevelopmentAccount};");
+        $"DefaultEndpointsProtocol=http;AccountName={account};AccountKey={key};BlobEndpoint=http://{host}:{Blob.Property(EndpointProperty.Port)}/{account};");
 }
 
 /// <summary>Azurite's container image, for machines with a container runtime.</summary>

@@ -50,6 +50,7 @@ public static class Messaging
                     retry.Ignore<ArgumentException>();
                     retry.Ignore<KeyNotFoundException>();
                     retry.Ignore<Microsoft.Extensions.Options.OptionsValidationException>();
+                    retry.Ignore<Heads.Core.Contracts.IncompatibleMessageException>();
                 });
                 rabbit.ConfigureEndpoints(context);
             });

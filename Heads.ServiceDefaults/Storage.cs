@@ -14,13 +14,15 @@ public sealed class HeadsBlobContainers(BlobServiceClient service)
     public const string MeshesName = "meshes";
     public const string DatasetsName = "datasets";
     public const string ModelsName = "models";
-    public static readonly IReadOnlyList<string> All = [FacesName, MeshesName, DatasetsName, ModelsName];
+    public static readonly IReadOnlyList<string> All = [FacesName, MeshesName, DatasetsName, ModelsName, Heads.Core.Contracts.HeadsCompatibility.ContainerName];
 
     public BlobServiceClient Service { get; } = service;
     public BlobContainerClient Faces { get; } = service.GetBlobContainerClient(FacesName);
     public BlobContainerClient Meshes { get; } = service.GetBlobContainerClient(MeshesName);
     public BlobContainerClient Datasets { get; } = service.GetBlobContainerClient(DatasetsName);
     public BlobContainerClient Models { get; } = service.GetBlobContainerClient(ModelsName);
+    /// <summary>What machines sharing this storage must agree on (<see cref="Heads.Core.Contracts.HeadsCompatibility"/>).</summary>
+    public BlobContainerClient Cluster { get; } = service.GetBlobContainerClient(Heads.Core.Contracts.HeadsCompatibility.ContainerName);
 }
 
 public static class Storage

@@ -1,4 +1,5 @@
 using Trainer.Service.Apis;
+using Trainer.Service.Cluster;
 using Trainer.Service.Extensions;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -7,6 +8,7 @@ builder.AddServiceDefaults();
 builder.AddApplicationServices();
 
 var app = builder.Build();
+if (!await WorkerPreflight.PassesAsync(app)) return 2;
 
 app.UseHeadsErrorHandling();
 app.MapDefaultEndpoints();
@@ -15,3 +17,4 @@ app.MapDiagnosticsApi();
 app.MapTrainingJobsApi();
 
 app.Run();
+return 0;

@@ -36,6 +36,8 @@ public sealed record StartTraining
 /// <summary>Command: train FaceNet2 voxels [FirstVoxel, FirstVoxel + VoxelCount) of a job; any replica may take it.</summary>
 public sealed record TrainVoxelShard
 {
+    /// <summary>The sender's <see cref="HeadsCompatibility.ContractVersion"/>; a replica of another version refuses the shard.</summary>
+    public required int ContractVersion { get; init; }
     public required Guid JobId { get; init; }
     public required string DatasetId { get; init; }
     public required int FirstVoxel { get; init; }

@@ -14,16 +14,20 @@ public static class Extensions
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         builder.AddHeadsBlobStorage();
+        var section = builder.Configuration.GetSection(TrainerOptions.Section);
+        // A worker on another machine only trains shards: the pipeline's events, job starts and fault bookkeeping stay
+        // with the first machine's replicas, which run that machine's settings.
+        bool worker = section.GetValue<bool>(nameof(TrainerOptions.Worker));
         builder.AddHeadsMessaging(ServiceName, bus =>
         {
-            bus.AddConsumer<StartTrainingConsumer>(typeof(StartTrainingConsumerDefinition));
             bus.AddConsumer<TrainVoxelShardConsumer>(typeof(TrainVoxelShardConsumerDefinition));
+            if (worker) return;
+            bus.AddConsumer<StartTrainingConsumer>(typeof(StartTrainingConsumerDefinition));
             bus.AddConsumer<TrainVoxelShardFaultConsumer>();
             bus.AddConsumer<StartTrainingFaultConsumer>();
             bus.AddConsumer<DatasetBuiltConsumer>(typeof(DatasetBuiltConsumerDefinition));
         });
 
-        var section = builder.Configuration.GetSection(TrainerOptions.Section);
         builder.Services.Configure<TrainerOptions>(section);
         // A shard or a whole-model job can run for hours: on shutdown, give it a moment, then cancel it so its message
         // returns to the queue (unacknowledged) for another replica instead of holding the host open.
@@ -43,5 +47,6 @@ public static class Extensions
         builder.Services.AddSingleton<TrainingJobCoordinator>();
         builder.Services.AddSingleton<PipelineTraining>();
         builder.Services.AddHostedService<TorchThreadsSetup>();
+        builder.Services.AddHostedService<Cluster.CompatibilityPublisher>();
     }
 }

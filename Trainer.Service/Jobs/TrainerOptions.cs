@@ -5,6 +5,12 @@ public sealed class TrainerOptions
 {
     public const string Section = "Trainer";
 
+    /// <summary>
+    /// A trainer on another machine that joins a shared stack: it checks the broker, storage and versions at start
+    /// (Cluster/WorkerPreflight) and does not store the compatibility document.
+    /// </summary>
+    public bool Worker { get; set; }
+
     /// <summary>TorchSharp threads for this replica; the AppHost passes cores ÷ replicas. 0: all cores.</summary>
     public int TorchThreads { get; set; }
 

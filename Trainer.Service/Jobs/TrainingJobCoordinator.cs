@@ -66,6 +66,7 @@ public sealed class TrainingJobCoordinator(
         foreach (var range in missing)
             await bus.Publish(new TrainVoxelShard
             {
+                ContractVersion = HeadsCompatibility.ContractVersion,
                 JobId = job.JobId,
                 DatasetId = job.DatasetId,
                 FirstVoxel = range.First,

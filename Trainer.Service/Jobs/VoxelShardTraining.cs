@@ -33,6 +33,9 @@ public sealed class VoxelShardTraining(
 {
     public async Task<ShardOutcome> RunAsync(TrainVoxelShard command, IPublishEndpoint bus, CancellationToken ct)
     {
+        if (command.ContractVersion != HeadsCompatibility.ContractVersion)
+            throw new IncompatibleMessageException($"Shard {command.FirstVoxel}+{command.VoxelCount} of job {command.JobId} was sent with message contracts " +
+                $"v{command.ContractVersion}; this replica runs v{HeadsCompatibility.ContractVersion}. Run the same commit on every machine.");
         var range = new VoxelShardRange(command.FirstVoxel, command.VoxelCount);
         var job = await jobs.FindAsync(command.JobId, ct) ?? throw new UnknownTrainingJobException(command.JobId);
         if (job.IsFinished)

@@ -44,7 +44,7 @@ public sealed class BusJobTests(RealInfrastructure infrastructure) : IAsyncLifet
     {
         var ct = TestContext.Current.CancellationToken;
         var start = new StartTraining { JobId = Guid.NewGuid(), Model = TrainingModel.FaceNet3, DatasetId = "no-such-dataset" };
-        var shard = new TrainVoxelShard { JobId = Guid.NewGuid(), DatasetId = "no-such-dataset", FirstVoxel = 0, VoxelCount = 2048 };
+        var shard = new TrainVoxelShard { ContractVersion = HeadsCompatibility.ContractVersion, JobId = Guid.NewGuid(), DatasetId = "no-such-dataset", FirstVoxel = 0, VoxelCount = 2048 };
         await _events!.Publisher.Publish(start, ct);
         await _events.Publisher.Publish(shard, ct);
 
