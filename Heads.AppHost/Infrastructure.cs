@@ -106,6 +106,9 @@ public static class Infrastructure
             .WithHealthCheck(rabbitHealth)
             .WaitFor(epmd)
             .ExcludeFromManifest();
+        // Loopback only, unless shared mode lists its listeners in rabbitmq.conf (these variables would override them).
+        if (shared is null)
+            rabbitBuilder.WithEnvironment("RABBITMQ_NODE_IP_ADDRESS", "127.0.0.1").WithEnvironment("RABBITMQ_NODE_PORT", Text(amqpPort));
 
         var blobs = new AzuriteExecutableResource(BlobsName, azuriteBin, azuriteDir, blobHost,
             shared?.Credentials.StorageAccount ?? DevelopmentAccount, shared?.Credentials.StorageKey ?? DevelopmentKey);
@@ -148,15 +151,15 @@ public static class Infrastructure
     /// <summary>
     /// Training consumers hold a message for as long as a shard or job trains; the broker's default consumer timeout
     /// (30 min) would close their channel, so it is raised to a day. guest stays loopback-only (the default). Without
-    /// shared mode the broker listens on loopback only (the AMQP port comes from RABBITMQ_NODE_PORT); in shared mode on
-    /// loopback and the shared address, with the generated user loaded from a definitions file at every start.
+    /// shared mode the broker listens on loopback only (RABBITMQ_NODE_IP_ADDRESS and _PORT); in shared mode on loopback
+    /// and the shared address, with the generated user loaded from a definitions file at every start.
     /// </summary>
     internal static void WriteRabbitMqConfig(string rabbitDir, SharedMode? shared, int loopbackPort)
     {
         var config = new StringBuilder("consumer_timeout = 86400000\nloopback_users.guest = true\n");
-        config.Append(CultureInfo.InvariantCulture, $"listeners.tcp.1 = 127.0.0.1:{loopbackPort}\n");
         if (shared is not null)
         {
+            config.Append(CultureInfo.InvariantCulture, $"listeners.tcp.1 = 127.0.0.1:{loopbackPort}\n");
             var definitions = Path.Combine(rabbitDir, "definitions.json");
             SharedCredentials.WriteSecret(definitions, shared.Credentials.BrokerDefinitions());
             config.Append(CultureInfo.InvariantCulture, $"listeners.tcp.2 = {shared.Address}:{shared.BrokerPort}\n");

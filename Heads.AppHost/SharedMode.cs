@@ -27,8 +27,10 @@ public sealed record SharedMode(IPAddress Address, int BrokerPort, int StoragePo
         if (string.IsNullOrWhiteSpace(text)) return null;
         if (!IPAddress.TryParse(text, out var address) || address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
             throw new InvalidOperationException($"Heads:Shared:Address must be an IPv4 address of this machine; it was '{text}'.");
-        if (IPAddress.IsLoopback(address) || address.Equals(IPAddress.Any))
-            throw new InvalidOperationException($"Heads:Shared:Address must be one address other machines reach (not {address}); shared mode never listens on every interface.");
+        if (address.Equals(IPAddress.Any))
+            throw new InvalidOperationException("Heads:Shared:Address must be one address other machines reach: shared mode never listens on every interface (0.0.0.0).");
+        if (IPAddress.IsLoopback(address))
+            throw new InvalidOperationException($"Heads:Shared:Address must be an address other machines reach, not loopback ({address}).");
         var local = NetworkInterface.GetAllNetworkInterfaces().SelectMany(n => n.GetIPProperties().UnicastAddresses).Select(u => u.Address);
         if (!local.Contains(address))
             throw new InvalidOperationException($"Heads:Shared:Address {address} is not an address of this machine (see `ip -4 addr`).");

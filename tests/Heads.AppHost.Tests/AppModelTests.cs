@@ -86,6 +86,19 @@ public class AppModelTests
         Assert.Equal("127.0.0.1", epmdArgs[epmdArgs.IndexOf("-address") + 1]);
     }
 
+    [Theory]
+    [InlineData("0.0.0.0", "never listens on every interface")]
+    [InlineData("127.0.0.1", "not loopback")]
+    [InlineData("192.0.2.77", "is not an address of this machine")]
+    [InlineData("somewhere", "must be an IPv4 address")]
+    public async Task Shared_mode_refuses_an_address_other_machines_cannot_use_or_that_is_not_this_one(string address, string reason)
+    {
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => BuildModelAsync($"--Heads:Shared:Address={address}"));
+        var messages = new List<string>();
+        for (Exception? e = error; e is not null; e = e.InnerException) messages.Add(e.Message);
+        Assert.Contains(messages, m => m.Contains(reason, StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task Infrastructure_ports_lie_below_the_ephemeral_range()
     {
