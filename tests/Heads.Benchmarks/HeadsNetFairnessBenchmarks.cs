@@ -1,12 +1,10 @@
 using System.Diagnostics;
-using System.Net;
 using Azure.Storage.Blobs;
 using Heads.Testing;
 using Inference.Service;
 using Inference.Service.Serving;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Heads.Benchmarks;
@@ -33,14 +31,7 @@ public sealed class HeadsNetFairnessBenchmarks : IBenchmarkSuite
             await models.CreateIfNotExistsAsync();
             var jobs = await InferenceLoadBenchmarks.StoreModelsAsync(models, prefix, report, faceNet2: false);
 
-            await using var factory = new WebApplicationFactory<InferenceOptions>().WithWebHostBuilder(web =>
-            {
-                foreach (var (key, value) in infrastructure.ConnectionStrings) web.UseSetting(key, value);
-                web.UseSetting("Inference:ModelsPrefix", prefix);
-                web.UseSetting("Logging:LogLevel:Default", "Warning");
-            });
-            factory.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
-            factory.StartServer();
+            await using var factory = InferenceLoadBenchmarks.StartService(infrastructure, prefix, serviceLogs: false);
             var registry = factory.Services.GetRequiredService<ModelRegistry>();
             var clock = Stopwatch.StartNew();
             while (registry.Current.Find(jobs.HeadsNet) is null)

@@ -44,16 +44,8 @@ public sealed class InferenceLoadBenchmarks : IBenchmarkSuite
             await models.CreateIfNotExistsAsync();
             var jobs = await StoreModelsAsync(models, prefix, report);
 
-            await using var factory = new WebApplicationFactory<InferenceOptions>().WithWebHostBuilder(web =>
-            {
-                foreach (var (key, value) in infrastructure.ConnectionStrings) web.UseSetting(key, value);
-                web.UseSetting("Inference:ModelsPrefix", prefix);
-                web.UseSetting("Logging:LogLevel:Default", "Warning");
-                web.UseSetting("Logging:LogLevel:Inference.Service", "Information");
-            });
-            factory.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
             var clock = Stopwatch.StartNew();
-            factory.StartServer();
+            await using var factory = StartService(infrastructure, prefix, serviceLogs: true);
             var registry = factory.Services.GetRequiredService<ModelRegistry>();
             while (registry.Current.Models.Count < 3)
             {
@@ -95,6 +87,21 @@ public sealed class InferenceLoadBenchmarks : IBenchmarkSuite
     }
 
     internal sealed record Jobs(Guid FaceNet3, Guid FaceNet2, Guid HeadsNet);
+
+    /// <summary>The inference service in this process on Kestrel (a loopback port), serving the models under <paramref name="prefix"/>.</summary>
+    internal static WebApplicationFactory<InferenceOptions> StartService(RealInfrastructure infrastructure, string prefix, bool serviceLogs)
+    {
+        var factory = new WebApplicationFactory<InferenceOptions>().WithWebHostBuilder(web =>
+        {
+            foreach (var (key, value) in infrastructure.ConnectionStrings) web.UseSetting(key, value);
+            web.UseSetting("Inference:ModelsPrefix", prefix);
+            web.UseSetting("Logging:LogLevel:Default", "Warning");
+            if (serviceLogs) web.UseSetting("Logging:LogLevel:Inference.Service", "Information");
+        });
+        factory.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        factory.StartServer();
+        return factory;
+    }
 
     /// <summary>Random-weight models of the real sizes under <paramref name="prefix"/>; FaceNet2 (5.1 GB) only when <paramref name="faceNet2"/>.</summary>
     internal static async Task<Jobs> StoreModelsAsync(BlobContainerClient models, string prefix, BenchmarkReport report, bool faceNet2 = true)
