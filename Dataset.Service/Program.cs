@@ -11,7 +11,7 @@ var app = builder.Build();
 app.UseHeadsErrorHandling();
 app.UseRequestBodyLimit();
 app.MapDefaultEndpoints();
-app.MapOpenApi();
+app.MapApiExplorer();
 app.MapDiagnosticsApi();
 app.MapHeadsApi();
 app.MapDatasetsApi();

@@ -14,7 +14,7 @@ app.UseDefaultFiles();
 app.UseStaticFiles();
 
 app.MapDefaultEndpoints();
-app.MapOpenApi();
+app.MapApiExplorer();
 app.MapDiagnosticsApi();
 app.MapPredictionsApi();
 app.MapHeadsApi();

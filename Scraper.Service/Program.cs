@@ -10,7 +10,7 @@ var app = builder.Build();
 
 app.UseHeadsErrorHandling();
 app.MapDefaultEndpoints();
-app.MapOpenApi();
+app.MapApiExplorer();
 app.MapDiagnosticsApi();
 app.MapScrapesApi();
 

@@ -12,7 +12,7 @@ if (!await WorkerPreflight.PassesAsync(app)) return 2;
 
 app.UseHeadsErrorHandling();
 app.MapDefaultEndpoints();
-app.MapOpenApi();
+app.MapApiExplorer();
 app.MapDiagnosticsApi();
 app.MapTrainingJobsApi();
 

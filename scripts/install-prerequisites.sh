@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Heads needs on a fresh Debian 12 machine, skipping what is already there. Idempotent.
 #   scripts/install-prerequisites.sh          run-time needs: .NET check, rabbitmq-server, Azurite
-#   scripts/install-prerequisites.sh --tests  also what the tests use: python3-open3d (an independent PLY reader), chromium
+#   scripts/install-prerequisites.sh --tests  also what the tests use: python3-open3d and assimp-utils (independent PLY,
+#                                             OBJ and glTF readers), chromium
 #   scripts/install-prerequisites.sh --bench  also what the benchmarks use: hey (the HTTP load tool of the `load` suite)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +30,7 @@ command -v node >/dev/null 2>&1 || apt_packages+=(nodejs npm)
 if $want_tests; then
   [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import open3d' >/dev/null 2>&1 || apt_packages+=(python3-open3d)
   command -v chromium >/dev/null 2>&1 || apt_packages+=(chromium)
+  command -v assimp >/dev/null 2>&1 || apt_packages+=(assimp-utils)
 fi
 if $want_bench; then
   command -v hey >/dev/null 2>&1 || apt_packages+=(hey)
@@ -52,9 +54,10 @@ if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet rabbitmq-
 fi
 
 azurite=.tools/azurite/node_modules/.bin/azurite-blob
-if [ ! -x "$azurite" ]; then
-  say "npm install azurite@3.35.0 into .tools/azurite"
-  mkdir -p .tools/azurite
-  (cd .tools/azurite && npm install --no-audit --no-fund --loglevel=error azurite@3.35.0 >/dev/null)
+# Exactly the versions in .tools/azurite/package-lock.json (tracked): npm ci installs them, with their integrity hashes,
+# and again whenever the lockfile changes.
+if [ ! -x "$azurite" ] || ! cmp -s .tools/azurite/package-lock.json .tools/azurite/node_modules/.installed-lock.json; then
+  say "npm ci: azurite from .tools/azurite/package-lock.json"
+  (cd .tools/azurite && npm ci --no-audit --no-fund --loglevel=error >/dev/null && cp package-lock.json node_modules/.installed-lock.json)
 fi
 say "ready: dotnet $(dotnet --version), rabbitmq-server, azurite $(node $azurite --version 2>/dev/null || echo '?')"

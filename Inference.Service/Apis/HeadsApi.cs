@@ -3,6 +3,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 using Heads.Core.Contracts;
+using Heads.Core.Geometry.Exchange;
 using Heads.Core.Geometry.Ply;
 using Heads.Core.Inference;
 using Inference.Service.Serving;
@@ -22,12 +23,12 @@ public static class HeadsApi
             .WithDescription(
                 "seed: the head seed in [0, 1), or a whole number N from 1 to 2⁶⁴−1 in digits meaning frac(N·0.618…) (default: random; the answer's X-Heads-Seed header repeats it). " +
                 "points: how many points (default 200000, at most Inference:MaxPoints). " +
-                "format: ply (binary little-endian PLY: float x, y, z; uchar red, green, blue) or csv (x,y,z,r,g,b lines); " +
+                "format: ply (binary little-endian PLY: float x, y, z; uchar red, green, blue), csv (x,y,z,r,g,b lines) or glb (binary glTF 2.0 points with COLOR_0); " +
                 "or Accept application/x-ply / text/csv. model: headsnet or a job id (default: the newest HeadsNet). " +
                 "precision: fp32 (default: exactly the trained network) or bf16 (the hidden layers in bfloat16: about twice as fast on CPUs " +
                 "with AVX-512 BF16 or AMX, points on average 0.3 % of the head's size away; the answer's X-Heads-Precision header says which).")
             .WithParameterRange("points", services => (1, services.GetRequiredService<IOptions<InferenceOptions>>().Value.MaxPoints))
-            .Produces(200, null, VolumeFormats.Ply, VolumeFormats.Csv)
+            .Produces(200, null, VolumeFormats.Ply, VolumeFormats.Csv, GlbWriter.MediaType)
             .ProducesProblem(400)
             .ProducesProblem(404)
             .ProducesProblem(406)
@@ -49,9 +50,9 @@ public static class HeadsApi
             return Task.CompletedTask;
         });
 
-        var (csv, formatProblem) = NegotiateCsv(format, http.Request);
+        var (cloudFormat, formatProblem) = NegotiateCloud(format, http.Request);
         if (formatProblem is not null) return formatProblem;
-        formatName = csv ? "csv" : "ply";
+        formatName = cloudFormat.ToString().ToLowerInvariant();
 
         int max = options.Value.MaxPoints;
         int count = points ?? Heads.Core.Models.HeadsNetModel.DefaultPoints;
@@ -87,7 +88,7 @@ public static class HeadsApi
                 http.Response.Headers["X-Heads-Points"] = count.ToString(CultureInfo.InvariantCulture);
                 http.Response.Headers["X-Heads-Precision"] = PrecisionName(arithmetic);
                 var comment = $"HeadsNet job {served.JobId}, seed {headSeed.ToString("R", CultureInfo.InvariantCulture)}, {count} points";
-                await SendAsync(http.Response, csv, positions.AsMemory(0, count * 3), colors.AsMemory(0, count * 3), comment, ct);
+                await SendAsync(http.Response, cloudFormat, positions.AsMemory(0, count * 3), colors.AsMemory(0, count * 3), comment, ct);
             }
             finally
             {
@@ -98,11 +99,21 @@ public static class HeadsApi
         return Results.Empty;
     }
 
-    private static async Task SendAsync(HttpResponse response, bool csv, ReadOnlyMemory<float> positions, ReadOnlyMemory<byte> colors, string comment, CancellationToken ct)
+    private enum CloudFormat { Ply, Csv, Glb }
+
+    private static async Task SendAsync(HttpResponse response, CloudFormat format, ReadOnlyMemory<float> positions, ReadOnlyMemory<byte> colors, string comment, CancellationToken ct)
     {
-        if (csv)
+        if (format == CloudFormat.Csv)
         {
             await VolumeFormats.Send(response, VolumeFormats.Csv + "; charset=utf-8; header=absent", VolumeFormats.PointCloudCsv(positions.Span, colors.Span), ct);
+            return;
+        }
+        if (format == CloudFormat.Glb)
+        {
+            using var glb = new MemoryStream(positions.Length * 5 + 4096);
+            GlbWriter.WritePoints(glb, positions.Span, colors.Span, comment);
+            response.Headers.ContentDisposition = "inline; filename=\"head.glb\"";
+            await VolumeFormats.Send(response, GlbWriter.MediaType, glb.GetBuffer().AsMemory(0, (int)glb.Length), ct);
             return;
         }
         // 15 bytes a point (float x, y, z; uchar r, g, b) after a header of a few hundred bytes.
@@ -138,28 +149,31 @@ public static class HeadsApi
 
     public static string PrecisionName(HeadsNetPrecision precision) => precision == HeadsNetPrecision.BFloat16 ? "bf16" : "fp32";
 
-    private static (bool Csv, IResult? Problem) NegotiateCsv(string? format, HttpRequest request)
+    private static (CloudFormat Format, IResult? Problem) NegotiateCloud(string? format, HttpRequest request)
     {
         if (!string.IsNullOrWhiteSpace(format))
             return format.Trim().ToLowerInvariant() switch
             {
-                "ply" => (false, null),
-                "csv" => (true, null),
-                _ => (false, Results.Problem(statusCode: 400, title: "Unknown format", detail: $"format '{format}' is not one of ply, csv.")),
+                "ply" => (CloudFormat.Ply, null),
+                "csv" => (CloudFormat.Csv, null),
+                "glb" => (CloudFormat.Glb, null),
+                _ => (CloudFormat.Ply, Results.Problem(statusCode: 400, title: "Unknown format", detail: $"format '{format}' is not one of ply, csv, glb.")),
             };
         var accept = request.GetTypedHeaders().Accept;
-        if (accept.Count == 0) return (false, null);
+        if (accept.Count == 0) return (CloudFormat.Ply, null);
         foreach (var media in accept.Where(a => a.Quality is not 0).OrderByDescending(a => a.Quality ?? 1))
         {
             var type = media.MediaType.Value ?? "";
             if (type.Equals(VolumeFormats.Ply, StringComparison.OrdinalIgnoreCase) || type == "*/*" || type.Equals("application/*", StringComparison.OrdinalIgnoreCase)
                 || type.Equals(VolumeFormats.OctetStream, StringComparison.OrdinalIgnoreCase))
-                return (false, null);
+                return (CloudFormat.Ply, null);
             if (type.Equals(VolumeFormats.Csv, StringComparison.OrdinalIgnoreCase) || type.Equals("text/*", StringComparison.OrdinalIgnoreCase))
-                return (true, null);
+                return (CloudFormat.Csv, null);
+            if (type.Equals(GlbWriter.MediaType, StringComparison.OrdinalIgnoreCase))
+                return (CloudFormat.Glb, null);
         }
-        return (false, Results.Problem(statusCode: 406, title: "Not acceptable",
-            detail: $"None of '{request.Headers.Accept}' is produced. Ask for {VolumeFormats.Ply} or {VolumeFormats.Csv} (or use ?format=ply|csv)."));
+        return (CloudFormat.Ply, Results.Problem(statusCode: 406, title: "Not acceptable",
+            detail: $"None of '{request.Headers.Accept}' is produced. Ask for {VolumeFormats.Ply}, {VolumeFormats.Csv} or {GlbWriter.MediaType} (or use ?format=ply|csv|glb)."));
     }
 
 }

@@ -19,10 +19,11 @@ public static class PredictionsApi
             .WithDescription(
                 "Send a JPEG, PNG, BMP, GIF or WebP photo as the multipart/form-data field 'image' or as the raw body. " +
                 "model: facenet1 | facenet2 | facenet3 | a job id (default: the newest FaceNet). " +
-                "The answer's format comes from ?format= (json, raw, csv, ply, mesh) or Accept (application/json, " +
-                "application/octet-stream, text/csv, application/x-ply, application/x-ply; kind=mesh). Values follow the " +
+                "The answer's format comes from ?format= (json, raw, csv, ply, mesh, obj, glb) or Accept (application/json, " +
+                "application/octet-stream, text/csv, application/x-ply, application/x-ply; kind=mesh, model/obj, model/gltf-binary). " +
+                "mesh, obj and glb are the marching-cubes surface (OBJ and glTF with vertex colours and normals). Values follow the " +
                 "original post-processing (below 0.003 → 0, ×255, rounded); index z·1024 + y·32 + x. " +
-                "threshold (1..255, default 1) picks the occupied voxels for ply and mesh.")
+                "threshold (1..255, default 1) picks the occupied voxels for ply and the surface for mesh, obj and glb.")
             // Described for OpenAPI only: Accepts() metadata would make routing answer unlisted types itself, without saying why.
             .AddOpenApiOperationTransformer((operation, _, _) =>
             {
@@ -30,7 +31,7 @@ public static class PredictionsApi
                 return Task.CompletedTask;
             })
             .Produces<VolumeResponse>(200, VolumeFormats.Json)
-            .Produces(200, null, VolumeFormats.OctetStream, VolumeFormats.Csv, VolumeFormats.Ply)
+            .Produces(200, null, VolumeFormats.OctetStream, VolumeFormats.Csv, VolumeFormats.Ply, Heads.Core.Geometry.Exchange.ObjWriter.MediaType, Heads.Core.Geometry.Exchange.GlbWriter.MediaType)
             .ProducesProblem(400)
             .ProducesProblem(404)
             .ProducesProblem(406)

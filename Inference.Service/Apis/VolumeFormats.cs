@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Text;
 using System.Text.Json;
 using Heads.Core.Geometry;
+using Heads.Core.Geometry.Exchange;
 using Heads.Core.Models;
 using Microsoft.Net.Http.Headers;
 
@@ -20,6 +21,10 @@ public enum VolumeFormat
     Ply,
     /// <summary>The marching-cubes surface (binary PLY with faces and normals), application/x-ply; kind=mesh.</summary>
     Mesh,
+    /// <summary>The marching-cubes surface as Wavefront OBJ with vertex colours and normals, model/obj.</summary>
+    Obj,
+    /// <summary>The marching-cubes surface as binary glTF 2.0, model/gltf-binary.</summary>
+    Glb,
 }
 
 /// <summary>Chooses a response format from <c>?format=</c> (wins) or <c>Accept</c>, and writes volumes and point clouds.</summary>
@@ -39,6 +44,8 @@ public static class VolumeFormats
         ["ply"] = VolumeFormat.Ply,
         ["points"] = VolumeFormat.Ply,
         ["mesh"] = VolumeFormat.Mesh,
+        ["obj"] = VolumeFormat.Obj,
+        ["glb"] = VolumeFormat.Glb,
     };
 
     public static (VolumeFormat Format, IResult? Problem) Negotiate(string? format, HttpRequest request)
@@ -47,7 +54,7 @@ public static class VolumeFormats
             return Names.TryGetValue(format.Trim(), out var named)
                 ? (named, null)
                 : (default, Results.Problem(statusCode: 400, title: "Unknown format",
-                    detail: $"format '{format}' is not one of json, raw, csv, ply, mesh."));
+                    detail: $"format '{format}' is not one of json, raw, csv, ply, mesh, obj, glb."));
         var accept = request.GetTypedHeaders().Accept;
         if (accept.Count == 0) return (VolumeFormat.Json, null);
         foreach (var media in accept.Where(a => a.Quality is not 0).OrderByDescending(a => a.Quality ?? 1))
@@ -58,6 +65,8 @@ public static class VolumeFormats
                 return (VolumeFormat.Json, null);
             if (type.Equals(OctetStream, StringComparison.OrdinalIgnoreCase)) return (VolumeFormat.Raw, null);
             if (type.Equals(Csv, StringComparison.OrdinalIgnoreCase) || type.Equals("text/*", StringComparison.OrdinalIgnoreCase)) return (VolumeFormat.Csv, null);
+            if (type.Equals(ObjWriter.MediaType, StringComparison.OrdinalIgnoreCase)) return (VolumeFormat.Obj, null);
+            if (type.Equals(GlbWriter.MediaType, StringComparison.OrdinalIgnoreCase)) return (VolumeFormat.Glb, null);
             if (type.Equals(Ply, StringComparison.OrdinalIgnoreCase))
             {
                 var kind = media.Parameters.FirstOrDefault(p => p.Name.Equals("kind", StringComparison.OrdinalIgnoreCase))?.Value.Value;
@@ -65,7 +74,7 @@ public static class VolumeFormats
             }
         }
         return (default, Results.Problem(statusCode: 406, title: "Not acceptable",
-            detail: $"None of '{request.Headers.Accept}' is produced. Ask for {Json}, {OctetStream}, {Csv}, {Ply} or '{Ply}; kind=mesh' (or use ?format=json|raw|csv|ply|mesh)."));
+            detail: $"None of '{request.Headers.Accept}' is produced. Ask for {Json}, {OctetStream}, {Csv}, {Ply}, '{Ply}; kind=mesh', {ObjWriter.MediaType} or {GlbWriter.MediaType} (or use ?format=json|raw|csv|ply|mesh|obj|glb)."));
     }
 
     public static string Name(VolumeFormat format) => format.ToString().ToLowerInvariant();
@@ -107,6 +116,25 @@ public static class VolumeFormats
                 response.Headers["X-Heads-Triangles"] = mesh.TriangleCount.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 response.Headers.ContentDisposition = "inline; filename=\"volume-mesh.ply\"";
                 await Send(response, Ply + "; kind=mesh", ply.GetBuffer().AsMemory(0, (int)ply.Length), cancellationToken);
+                break;
+            }
+            case VolumeFormat.Obj or VolumeFormat.Glb:
+            {
+                var mesh = MarchingCubes.Extract(new VoxelVolume(volume), new MarchingCubesOptions { Threshold = threshold });
+                if (mesh.TriangleCount == 0)
+                {
+                    // Neither format has an empty mesh a reader accepts (glTF forbids empty accessors).
+                    await Results.Problem(statusCode: 422, title: "Empty surface",
+                        detail: $"No voxel reaches threshold {threshold}, so there is no surface to write; lower the threshold or ask for json.").ExecuteAsync(response.HttpContext);
+                    break;
+                }
+                using var file = new MemoryStream();
+                string comment = $"Heads {model} prediction (job {jobId}), marching cubes at threshold {threshold}";
+                if (format == VolumeFormat.Obj) ObjWriter.Write(file, mesh, comment);
+                else GlbWriter.WriteMesh(file, mesh, comment);
+                response.Headers["X-Heads-Triangles"] = mesh.TriangleCount.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                response.Headers.ContentDisposition = format == VolumeFormat.Obj ? "inline; filename=\"volume-mesh.obj\"" : "inline; filename=\"volume-mesh.glb\"";
+                await Send(response, format == VolumeFormat.Obj ? ObjWriter.MediaType : GlbWriter.MediaType, file.GetBuffer().AsMemory(0, (int)file.Length), cancellationToken);
                 break;
             }
             default:

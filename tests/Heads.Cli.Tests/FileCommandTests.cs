@@ -138,6 +138,28 @@ public sealed class FileCommandTests(Workspace workspace)
         Assert.Equal(256, photo.Width);
     }
 
+    [Fact]
+    public async Task Generate_and_voxelize_write_glb_and_obj_by_extension()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var head = new HeadGenerator().Generate(3);
+        await HeadsTool.ExpectAsync(0, folder, "generate", "--seed", "3", "-o", "syn-3.glb");
+        var glb = await File.ReadAllBytesAsync(Path.Combine(folder, "syn-3.glb"), ct);
+        Assert.Equal("glTF"u8.ToArray(), glb[..4]);
+        var json = System.Text.Json.JsonDocument.Parse(glb.AsMemory(20, BitConverter.ToInt32(glb, 12))).RootElement;
+        Assert.Equal(head.VertexCount, json.GetProperty("accessors")[0].GetProperty("count").GetInt32());
+
+        await HeadsTool.ExpectAsync(0, folder, "generate", "--seed", "3", "-o", "syn-3.obj");
+        var obj = await File.ReadAllLinesAsync(Path.Combine(folder, "syn-3.obj"), ct);
+        Assert.Equal(head.VertexCount, obj.Count(l => l.StartsWith("v ", StringComparison.Ordinal)));
+        Assert.Equal(head.TriangleCount, obj.Count(l => l.StartsWith("f ", StringComparison.Ordinal)));
+
+        // A volume's surface: .obj and .glb are the marching-cubes mesh without --mesh.
+        await HeadsTool.ExpectAsync(0, folder, "voxelize", workspace.HeadPly, "-o", "v.obj");
+        Assert.Contains(await File.ReadAllLinesAsync(Path.Combine(folder, "v.obj"), ct), l => l.StartsWith("f ", StringComparison.Ordinal));
+        Assert.Contains("the mesh is written as .ply, .obj, .glb", await HeadsTool.ExpectInputErrorAsync(folder, "generate", "--seed", "3", "-o", "syn-3.stl"));
+    }
+
     /// <summary>The tile is not blank: many pixels differ clearly from its background corner, and they sit in the middle.</summary>
     private static void AssertHeadDrawn(Image<Rgb24> image, int left, int size)
     {

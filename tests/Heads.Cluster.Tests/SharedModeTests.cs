@@ -38,8 +38,8 @@ public sealed partial class SharedModeTests
             Assert.DoesNotContain("Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq", join);
 
             // From the second host: guest, a wrong password and the published development key are refused at start.
-            await ExpectRefusedAsync(second, Regex.Replace(join, "amqp://[^@]+@", "amqp://guest:guest@"), "refused user 'guest'");
-            await ExpectRefusedAsync(second, Regex.Replace(join, "(amqp://[^:]+):[^@]+@", "$1:not-the-password@"), "wrong user or password");
+            await ExpectRefusedAsync(second, Regex.Replace(join, "(?<=amqp://)[^@]+(?=@)", "guest:guest"), "refused user 'guest'");
+            await ExpectRefusedAsync(second, Regex.Replace(join, "(?<=amqp://[^:/]+:)[^@]+(?=@)", "not-the-password"), "wrong user or password");
             await ExpectRefusedAsync(second, Regex.Replace(join, "AccountKey=[^;]+;",
                 "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;"), "refused the account key");
 

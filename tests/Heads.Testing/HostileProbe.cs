@@ -323,6 +323,26 @@ public abstract class HostileInputSuite<TEntry>(ServiceOnKestrel<TEntry> fixture
         Assert.True(good.IsSuccessStatusCode, $"after the sweep: {GoodPath} {(int)good.StatusCode}");
     }
 
+    /// <summary>The API explorer (Scalar) answers with its page, and the script it loads comes from the service itself.</summary>
+    [Fact]
+    public async Task The_API_explorer_answers_with_its_page_and_its_own_script()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var page = await Service.Http.GetAsync("/scalar", ct);
+        var html = await page.Content.ReadAsStringAsync(ct);
+        Assert.True(page.IsSuccessStatusCode, $"/scalar: {(int)page.StatusCode} {html[..Math.Min(200, html.Length)]}");
+        Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+        var scripts = System.Text.RegularExpressions.Regex.Matches(html, "<script[^>]+src=\"([^\"]+)\"").Select(m => m.Groups[1].Value).ToList();
+        Assert.NotEmpty(scripts);
+        foreach (var src in scripts)
+        {
+            Assert.False(src.StartsWith("http", StringComparison.OrdinalIgnoreCase), $"the explorer loads {src} from elsewhere");
+            using var script = await Service.Http.GetAsync(new Uri(page.RequestMessage!.RequestUri!, src), ct);
+            Assert.True(script.IsSuccessStatusCode, $"{src}: {(int)script.StatusCode}");
+        }
+        Assert.Contains("openapi", html, StringComparison.OrdinalIgnoreCase); // the document it renders
+    }
+
     [Fact]
     public async Task Every_numeric_parameter_and_body_property_has_its_bounds_in_the_OpenAPI_document()
     {

@@ -85,6 +85,15 @@ public sealed partial class ServingTests
     }
 
     [Fact]
+    public async Task A_head_as_GLB_is_a_point_primitive_with_one_vertex_per_point()
+    {
+        var response = await host.Client.GetAsync("/api/v1/heads/random?points=300&seed=0.25&format=glb", TestContext.Current.CancellationToken);
+        Assert.Equal("model/gltf-binary", response.Content.Headers.ContentType?.MediaType);
+        var (vertices, indices, mode) = GlbSummary(await response.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken));
+        Assert.Equal((300, 0, 0), (vertices, indices, mode));
+    }
+
+    [Fact]
     public async Task A_head_as_CSV_has_one_xyzrgb_line_per_point_and_a_random_seed_is_reported()
     {
         var response = await host.Client.GetAsync("/api/v1/heads/random?points=300&format=csv", TestContext.Current.CancellationToken);

@@ -63,7 +63,7 @@ public sealed class HostileInputTests(HostileInputTests.InferenceOnKestrel fixtu
         new HostileCase("threshold 0", "POST", Predict + "?threshold=0", 400, "image/png", "x"),
         new HostileCase("threshold 256", "POST", Predict + "?threshold=256", 400, "image/png", "x"),
         new HostileCase("format empty", "GET", Heads + "?format=", 400),
-        new HostileCase("unknown prediction format", "POST", Predict + "?format=obj", 400, "image/png", "x"),
+        new HostileCase("unknown prediction format", "POST", Predict + "?format=stl", 400, "image/png", "x"),
         new HostileCase("a truncated PNG", "POST", Predict, 400, "image/png", "\u0089PNG\r\n\u001a\n\u0000\u0000\u0000\rIHDR\u0000\u0000\u0000 \u0000\u0000\u0000 \b\u0002\u0000\u0000\u0000"),
         new HostileCase("model repeated", "GET", Heads + "?model=a&model=b", 400),
     ]);

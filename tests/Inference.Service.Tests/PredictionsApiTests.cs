@@ -64,6 +64,29 @@ public sealed partial class ServingTests
         Assert.True(surface.TriangleCount > 100);
         Assert.Equal(reference.TriangleCount, surface.TriangleCount);
         Assert.Equal(reference.Positions, surface.Positions);
+
+        // The same surface as OBJ (by ?format=) and as binary glTF (by Accept).
+        var obj = await Http.PostAsync(host.Client, url + "&format=obj", Http.Raw(Http.TestFacePhoto, "image/jpeg"));
+        Assert.Equal("model/obj", obj.Content.Headers.ContentType?.MediaType);
+        var objLines = (await obj.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).Split('\n');
+        Assert.Equal(reference.VertexCount, objLines.Count(l => l.StartsWith("v ", StringComparison.Ordinal)));
+        Assert.Equal(reference.TriangleCount, objLines.Count(l => l.StartsWith("f ", StringComparison.Ordinal)));
+        var glb = await Http.PostAsync(host.Client, url, Http.Raw(Http.TestFacePhoto, "image/jpeg"), accept: "model/gltf-binary");
+        Assert.Equal("model/gltf-binary", glb.Content.Headers.ContentType?.MediaType);
+        var (vertices, indices, mode) = GlbSummary(await glb.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken));
+        Assert.Equal((reference.VertexCount, reference.TriangleCount * 3, 4), (vertices, indices, mode));
+    }
+
+    /// <summary>The vertex count, index count and primitive mode a GLB's JSON chunk declares.</summary>
+    internal static (int Vertices, int Indices, int Mode) GlbSummary(byte[] glb)
+    {
+        Assert.Equal("glTF"u8.ToArray(), glb[..4]);
+        var json = System.Text.Json.JsonDocument.Parse(glb.AsMemory(20, BitConverter.ToInt32(glb, 12))).RootElement;
+        var primitive = json.GetProperty("meshes")[0].GetProperty("primitives")[0];
+        var accessors = json.GetProperty("accessors");
+        int vertices = accessors[primitive.GetProperty("attributes").GetProperty("POSITION").GetInt32()].GetProperty("count").GetInt32();
+        int indices = primitive.TryGetProperty("indices", out var i) ? accessors[i.GetInt32()].GetProperty("count").GetInt32() : 0;
+        return (vertices, indices, primitive.GetProperty("mode").GetInt32());
     }
 
     [Fact]

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Heads.Cli.Files;
-using Heads.Core.Geometry.Ply;
 using Heads.Core.Synthetic;
 
 namespace Heads.Cli.Commands;
@@ -11,7 +10,7 @@ public static class GenerateCommand
     public static Command Create()
     {
         var seed = new Option<long>("--seed") { Description = "The head's seed; the scraper's head syn-N has seed N.", DefaultValueFactory = _ => 1 };
-        var output = CommonOptions.Output("The mesh, as binary PLY with vertex colours.", required: true);
+        var output = CommonOptions.Output("The mesh with vertex colours: .ply (binary, with normals), .obj or .glb (binary glTF).", required: true);
         var photo = new Option<string?>("--photo") { Description = "Also write its frontal photograph (256² JPEG, the scraper's pose and light jitter).", HelpName = "FILE" };
         var command = new Command("generate", "A synthetic head: a seeded coloured mesh and, optionally, its photograph, byte-identical to the scraper's syn-N.")
         {
@@ -22,9 +21,9 @@ public static class GenerateCommand
             long s = result.GetValue(seed);
             if (s < 0) throw new InputException($"--seed must be 0 or more; it was {s}.");
             var path = result.GetValue(output)!;
-            if (!string.Equals(Path.GetExtension(path), ".ply", StringComparison.OrdinalIgnoreCase)) throw new InputException($"{path}: the mesh is written as .ply.");
+            if (!MeshFiles.IsMesh(path)) throw new InputException($"{path}: the mesh is written as {string.Join(", ", MeshFiles.Extensions)}.");
             var mesh = new HeadGenerator().Generate((ulong)s);
-            Atomic.Write(path, stream => PlyWriter.Write(stream, mesh));
+            MeshFiles.Write(path, mesh, $"Heads synthetic head syn-{s}");
             Console.WriteLine($"syn-{s}: {mesh.VertexCount:N0} vertices, {mesh.TriangleCount:N0} triangles; wrote {path}");
             if (result.GetValue(photo) is { } photoPath)
             {

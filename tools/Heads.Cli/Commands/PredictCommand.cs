@@ -17,7 +17,7 @@ public static class PredictCommand
         var model = new Option<string?>("--model", "-m") { Description = "With a server: facenet1, facenet2, facenet3 or a job id (default: the newest FaceNet it serves).", HelpName = "MODEL" };
         var server = CommonOptions.Server("inference service", ServiceAddresses.Inference);
         var modelFile = CommonOptions.ModelFile();
-        var output = CommonOptions.Output("Write the 32³ volume: .ply (a point per occupied voxel, or the surface with --mesh), .csv (32768 values), .raw (32768 bytes, index z·1024 + y·32 + x) or .json.");
+        var output = CommonOptions.Output("Write the 32³ volume: .ply (a point per occupied voxel, or the surface with --mesh), .obj or .glb (the surface), .csv (32768 values), .raw (32768 bytes, index z·1024 + y·32 + x) or .json.");
         var threshold = CommonOptions.Threshold();
         var mesh = new Option<bool>("--mesh") { Description = "Write .ply as the marching-cubes surface instead of points." };
         var command = new Command("predict", "A FaceNet head volume (32³ grayscale voxels) from a face photo, from the inference service (default) or a local model file.")

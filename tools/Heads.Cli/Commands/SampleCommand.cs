@@ -22,7 +22,7 @@ public static class SampleCommand
         precision.AcceptOnlyFromAmong("fp32", "bf16");
         var server = CommonOptions.Server("inference service", ServiceAddresses.Inference);
         var modelFile = CommonOptions.ModelFile();
-        var output = CommonOptions.Output("Write the cloud: .ply (binary: float x, y, z; uchar red, green, blue) or .csv (x,y,z,r,g,b lines).");
+        var output = CommonOptions.Output("Write the cloud: .ply (binary: float x, y, z; uchar red, green, blue), .csv (x,y,z,r,g,b lines) or .glb (glTF points with COLOR_0).");
         var command = new Command("sample", "A HeadsNet head: a coloured point cloud for one seed, from the inference service (default) or a local model file.")
         {
             seed, points, model, precision, server, modelFile, output,

@@ -11,7 +11,7 @@ public static class VoxelizeCommand
     public static Command Create()
     {
         var mesh = new Argument<string>("MESH") { Description = "A coloured mesh: .ply (any PLY encoding) or .obj." };
-        var output = CommonOptions.Output("The volume: .raw (size³ bytes, index z·size² + y·size + x), .csv, .json, or .ply (a point per occupied voxel; the surface with --mesh).", required: true);
+        var output = CommonOptions.Output("The volume: .raw (size³ bytes, index z·size² + y·size + x), .csv, .json, .ply (a point per occupied voxel; the surface with --mesh), or .obj / .glb (the surface).", required: true);
         var size = new Option<int>("--size") { Description = "Voxels per axis (the datasets use 32).", DefaultValueFactory = _ => VoxelVolume.DefaultSize };
         var verticesOnly = new Option<bool>("--vertices-only") { Description = "Vertices only, as the original train_y_gen did (coarse meshes get holes); default samples every triangle." };
         var threshold = CommonOptions.Threshold();

@@ -5,7 +5,7 @@ using Heads.Core.Models;
 
 namespace Heads.Cli.Files;
 
-/// <summary>Coloured point clouds as binary PLY (float x, y, z; uchar red, green, blue) or CSV lines <c>x,y,z,r,g,b</c>.</summary>
+/// <summary>Coloured point clouds as binary PLY (float x, y, z; uchar red, green, blue), CSV lines <c>x,y,z,r,g,b</c>, or binary glTF points.</summary>
 public static class PointClouds
 {
     public static void Write(string path, HeadPointCloud cloud, string comment)
@@ -15,6 +15,9 @@ public static class PointClouds
         {
             case ".ply":
                 Atomic.Write(path, s => PlyWriter.WritePointCloud(s, cloud.Positions, cloud.Colors, PlyFormat.BinaryLittleEndian, [comment]));
+                break;
+            case ".glb":
+                Atomic.Write(path, s => Heads.Core.Geometry.Exchange.GlbWriter.WritePoints(s, cloud.Positions, cloud.Colors, comment));
                 break;
             case ".csv":
                 Atomic.Write(path, s =>
@@ -28,7 +31,7 @@ public static class PointClouds
                 });
                 break;
             default:
-                throw new InputException($"cannot write a point cloud as '{extension}' ({path}): use .ply or .csv.");
+                throw new InputException($"cannot write a point cloud as '{extension}' ({path}): use .ply, .csv or .glb.");
         }
     }
 

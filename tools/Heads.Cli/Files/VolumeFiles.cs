@@ -14,15 +14,24 @@ namespace Heads.Cli.Files;
 /// </summary>
 public static class VolumeFiles
 {
-    public static readonly string[] Extensions = [".raw", ".csv", ".json", ".ply"];
+    public static readonly string[] Extensions = [".raw", ".csv", ".json", ".ply", ".obj", ".glb"];
 
-    /// <summary>Writes by extension; <paramref name="surface"/> writes a .ply as the marching-cubes mesh instead of points.</summary>
+    /// <summary>
+    /// Writes by extension; <paramref name="surface"/> writes a .ply as the marching-cubes mesh instead of points, and
+    /// .obj and .glb are always that mesh.
+    /// </summary>
     public static void Write(string path, VoxelVolume volume, byte threshold, bool surface, string? model = null, Guid? jobId = null)
     {
         var extension = Path.GetExtension(path).ToLowerInvariant();
         if (!Extensions.Contains(extension))
             throw new InputException($"cannot write a volume as '{extension}' ({path}): use {string.Join(", ", Extensions)}.");
-        if (surface && extension != ".ply") throw new InputException("--mesh writes a surface: the output must be a .ply file.");
+        if (surface && !MeshFiles.IsMesh(path)) throw new InputException("--mesh writes a surface: the output must be a .ply, .obj or .glb file.");
+        if (extension is ".obj" or ".glb")
+        {
+            var mesh = MarchingCubes.Extract(volume, new MarchingCubesOptions { Threshold = threshold });
+            MeshFiles.Write(path, mesh, $"marching cubes of a {volume.Size}^3 volume, threshold {threshold}" + (model is null ? "" : $", {model}") + (jobId is { } j ? $" (job {j})" : ""));
+            return;
+        }
         Atomic.Write(path, stream =>
         {
             switch (extension)
