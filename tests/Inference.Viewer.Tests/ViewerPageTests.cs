@@ -59,6 +59,45 @@ public sealed partial class ViewerPageTests(ViewerFixture fixture) : IClassFixtu
         Assert.Empty(tab.Exceptions());
     }
 
+    [Fact]
+    public async Task The_download_buttons_save_the_shown_head_and_the_shown_surface_in_the_chosen_format()
+    {
+        var tab = await OpenAsync("?demo=random&seed=9&points=20000", "ready");
+        await using (tab)
+        {
+            Assert.Equal("false", (await tab.EvaluateAsync("String(document.getElementById('downloads').hidden)")).GetString());
+            Assert.Equal("true", (await tab.EvaluateAsync("String(document.getElementById('download-obj').hidden)")).GetString());
+            await tab.EvaluateAsync("document.getElementById('download-glb').click()");
+            var saved = await DownloadedAsync(tab);
+            Assert.StartsWith("headsnet-seed-9.glb ", saved);
+            Assert.Contains(Service.RandomHeads, c => c.Seed == "9" && c.Format == "glb" && c.Points == "20000");
+        }
+
+        int before = Service.Predictions.Count;
+        var face = await OpenAsync("?demo=predict-sample", "ready");
+        await using (face)
+        {
+            Assert.Equal("false", (await face.EvaluateAsync("String(document.getElementById('download-obj').hidden)")).GetString());
+            await face.EvaluateAsync("document.getElementById('download-obj').click()");
+            Assert.EndsWith(".obj", (await DownloadedAsync(face)).Split(' ')[0]);
+            Assert.Contains(Service.Predictions.Skip(before), c => c.Format == "obj");
+            Assert.Empty(face.Exceptions());
+        }
+    }
+
+    /// <summary>Waits for the page to record a saved file ("name bytes" in body[data-downloaded]).</summary>
+    private static async Task<string> DownloadedAsync(ViewerTab tab)
+    {
+        var deadline = DateTime.UtcNow + PageTimeout;
+        while (true)
+        {
+            var saved = (await tab.EvaluateAsync("document.body.dataset.downloaded || ''")).GetString() ?? "";
+            if (saved.Length > 0) return saved;
+            Assert.True(DateTime.UtcNow < deadline, "No file was saved: " + await tab.TextAsync("status"));
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+    }
+
     [GeneratedRegex("[^0-9]")]
     private static partial Regex DigitsOnly();
 

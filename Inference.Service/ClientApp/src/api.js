@@ -107,6 +107,26 @@ export async function predictVolume(photo, model) {
   return { model: result.model, size, data: Uint8Array.from(data) };
 }
 
+/**
+ * The shown volume's marching-cubes surface (format mesh | obj | glb) at a threshold (1..255), as a Blob to save.
+ * The photo is sent again: predictions are not stored.
+ */
+export async function downloadPrediction(photo, model, format, threshold) {
+  const form = new FormData();
+  form.append('image', photo, photo.name || 'face.png');
+  const query = new URLSearchParams({ format, threshold: String(Math.min(255, Math.max(1, threshold))) });
+  if (model) query.set('model', model);
+  const response = await send(`api/v1/faces/predictions?${query}`, { method: 'POST', body: form }, 'Download');
+  return response.blob();
+}
+
+/** GET /api/v1/heads/random in a format to save (ply | glb), as a Blob. */
+export async function downloadRandomHead(seed, points, precision, format) {
+  const query = new URLSearchParams({ seed: String(seed), points: String(points), format, precision });
+  const response = await send(`api/v1/heads/random?${query}`, {}, 'Download');
+  return response.blob();
+}
+
 /** GET /api/v1/heads/random: a HeadsNet head as a binary PLY point cloud. */
 export async function fetchRandomHead(seed, points, precision = 'fp32') {
   const query = new URLSearchParams({ seed: String(seed), points: String(points), format: 'ply', precision });

@@ -2,7 +2,9 @@
 // URL parameters: model=<name>, threshold=<0..255>, seed=<int>, points=<n>, and demo=random | predict-sample
 // | predict (drawn test face) to run once by itself (used by screenshots and browser tests).
 import './styles.css';
-import { fetchModels, fetchRandomHead, fetchSamplePhoto, fetchSamples, modelPictureUrl, predictVolume } from './api.js';
+import {
+  downloadPrediction, downloadRandomHead, fetchModels, fetchRandomHead, fetchSamplePhoto, fetchSamples, modelPictureUrl, predictVolume,
+} from './api.js';
 import { decodePhoto, drawGrayscalePreview, drawTestFace, isAcceptedPhoto } from './facePhoto.js';
 import { readPlyPointCloud } from './plyPointCloud.js';
 import { Viewport } from './viewport.js';
@@ -34,6 +36,11 @@ const ui = {
   newSeed: $('new-seed'),
   randomHead: $('random-head'),
   headsModel: $('heads-model'),
+  downloads: $('downloads'),
+  downloadGlb: $('download-glb'),
+  downloadObj: $('download-obj'),
+  downloadPly: $('download-ply'),
+  downloadNote: $('download-note'),
   status: $('status'),
   viewport: $('viewport'),
   caption: $('stage-caption'),
@@ -49,6 +56,8 @@ const params = new URLSearchParams(location.search);
 let viewport = null;
 let models = [];
 let currentPhoto = null;
+// What the stage shows, for the download buttons: { kind: 'volume', model } or { kind: 'points', seed, points, precision }.
+let shownThing = null;
 let currentPhotoUrl = null;
 let busyCount = 0;
 
@@ -337,6 +346,7 @@ async function predictCurrent() {
   await viewport.whenDrawn();
   setState('ready');
   document.body.dataset.shown = 'volume';
+  showDownloads({ kind: 'volume', model: volume.model || model });
 }
 
 async function loadRandomHead() {
@@ -355,6 +365,41 @@ async function loadRandomHead() {
   await viewport.whenDrawn();
   setState('ready');
   document.body.dataset.shown = 'points';
+  showDownloads({ kind: 'points', seed, points, precision });
+}
+
+function showDownloads(thing) {
+  shownThing = thing;
+  ui.downloads.hidden = false;
+  ui.downloadObj.hidden = thing.kind === 'points';
+  ui.downloadNote.textContent = thing.kind === 'volume'
+    ? `The surface at threshold ${Math.max(1, threshold())}, as ${thing.model} predicts it.`
+    : `HeadsNet seed ${thing.seed}, ${thing.points.toLocaleString()} coloured points.`;
+}
+
+/** Saves the shown volume's surface or the shown head in <format> (glb | obj | ply). */
+async function download(format) {
+  if (!shownThing) return;
+  let blob;
+  let name;
+  if (shownThing.kind === 'volume') {
+    blob = await downloadPrediction(currentPhoto, ui.model.value, format === 'ply' ? 'mesh' : format, threshold());
+    name = `head-${shownThing.model}.${format}`;
+  } else {
+    blob = await downloadRandomHead(shownThing.seed, shownThing.points, shownThing.precision, format);
+    name = `headsnet-seed-${shownThing.seed}.${format}`;
+  }
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  document.body.dataset.downloaded = `${name} ${blob.size}`;
+  showStatus(`Saved ${name} (${blob.size.toLocaleString()} bytes).`);
+  setState('ready');
 }
 
 function wireControls() {
@@ -397,6 +442,8 @@ function wireControls() {
     if (viewport && viewport.volume) describeVolume(viewport.setThreshold(threshold()), viewport.volume);
   });
   ui.randomHead.addEventListener('click', () => work('Sampling head…', loadRandomHead));
+  for (const [button, format] of [[ui.downloadGlb, 'glb'], [ui.downloadObj, 'obj'], [ui.downloadPly, 'ply']])
+    button.addEventListener('click', () => work('Preparing the file…', () => download(format)));
   ui.newSeed.addEventListener('click', () => {
     ui.seed.value = String(Math.floor(Math.random() * 1_000_000));
     work('Sampling head…', loadRandomHead);
