@@ -2,7 +2,7 @@
 # Installs what Heads needs on a fresh Debian 12 machine, skipping what is already there. Idempotent.
 #   scripts/install-prerequisites.sh          run-time needs: .NET check, rabbitmq-server, Azurite
 #   scripts/install-prerequisites.sh --tests  also what the tests use: python3-open3d and assimp-utils (independent PLY,
-#                                             OBJ and glTF readers), chromium
+#                                             OBJ and glTF readers), python3-torch (the PyTorch round trip), chromium
 #   scripts/install-prerequisites.sh --bench  also what the benchmarks use: hey (the HTTP load tool of the `load` suite)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,6 +31,7 @@ if $want_tests; then
   [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import open3d' >/dev/null 2>&1 || apt_packages+=(python3-open3d)
   command -v chromium >/dev/null 2>&1 || apt_packages+=(chromium)
   command -v assimp >/dev/null 2>&1 || apt_packages+=(assimp-utils)
+  [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import torch' >/dev/null 2>&1 || apt_packages+=(python3-torch)
 fi
 if $want_bench; then
   command -v hey >/dev/null 2>&1 || apt_packages+=(hey)
