@@ -42,7 +42,7 @@ public sealed class Worker : IAsyncDisposable
             ["DOTNET_NOLOGO"] = "1",
             ["Logging__LogLevel__MassTransit"] = "Warning",
         };
-        return new Worker(host.Start(command, RepositoryRoot(), environment));
+        return new Worker(host.Start(command, RealInfrastructure.RepositoryRoot(), environment));
     }
 
     /// <summary>Waits for the process to end (a refused join ends by itself) and returns its exit code.</summary>
@@ -71,12 +71,5 @@ public sealed class Worker : IAsyncDisposable
     {
         if (line is null) return;
         lock (_output) _output.AppendLine(line);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Heads.sln"))) return dir.FullName;
-        throw new DirectoryNotFoundException("Heads.sln not found above the test's folder.");
     }
 }

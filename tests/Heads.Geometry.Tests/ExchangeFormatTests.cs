@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Heads.Core.Geometry;
@@ -129,18 +128,9 @@ public sealed partial class ExchangeFormatTests : IDisposable
 
     private static string Run(string program, string arguments)
     {
-        var psi = new ProcessStartInfo(program, arguments) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.Environment["OMP_NUM_THREADS"] = "1";
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(120_000))
-        {
-            p.Kill(entireProcessTree: true);
-            throw new InvalidOperationException($"{program} {arguments} ran past 120 s");
-        }
-        if (p.ExitCode != 0) throw new InvalidOperationException($"{program} exited {p.ExitCode}: {stderr.Result}{stdout.Result}");
-        return stdout.Result.Trim();
+        var (code, output, error) = ExternalProgram.Run(program, arguments, TimeSpan.FromMinutes(2));
+        if (code != 0) throw new InvalidOperationException($"{program} exited {code}: {error}{output}");
+        return output.Trim();
     }
 
     [GeneratedRegex(@"Primitive Types:[^\n]*")]

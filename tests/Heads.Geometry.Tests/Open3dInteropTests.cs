@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Heads.Core.Geometry;
 using Heads.Core.Geometry.Ply;
@@ -71,20 +70,8 @@ public sealed class Open3dSession : IDisposable
     public HeadMesh? Surface { get; }
     public JsonElement Result { get; }
 
-    private static (int ExitCode, string Output, string Error) Run(string arguments, int timeoutSeconds)
-    {
-        var psi = new ProcessStartInfo(Python, arguments) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.Environment["OMP_NUM_THREADS"] = "1";
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(timeoutSeconds * 1000))
-        {
-            p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"python3 {arguments} ran past {timeoutSeconds} s");
-        }
-        return (p.ExitCode, stdout.Result, stderr.Result);
-    }
+    private static (int ExitCode, string Output, string Error) Run(string arguments, int timeoutSeconds) =>
+        ExternalProgram.Run(Python, arguments, TimeSpan.FromSeconds(timeoutSeconds));
 
     public void Dispose()
     {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Heads.Core.Inference;
 using Heads.Core.Models;
 using static TorchSharp.torch;
@@ -54,7 +53,7 @@ public sealed class PyTorchRoundTripTests : IDisposable
         var cloud = HeadsNetSampler.Sample(headsNet, seed, count);
         File.WriteAllText(Path.Combine(_folder, "headsnet.json"), $"{{\"seed\": {seed.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}, \"count\": {count}}}");
 
-        var script = Path.Combine(RepositoryRoot(), "docs", "pytorch", "heads_torch.py");
+        var script = Path.Combine(RealInfrastructure.RepositoryRoot(), "docs", "pytorch", "heads_torch.py");
         var run = Run($"\"{script}\" \"{_folder}\"");
         Assert.True(run.ExitCode == 0, "heads_torch.py failed: " + run.Error + run.Output);
 
@@ -114,25 +113,5 @@ public sealed class PyTorchRoundTripTests : IDisposable
         Assert.True(worst <= 1e-5, $"{what}: PyTorch differs from Heads by up to {worst:G3}");
     }
 
-    private static (int ExitCode, string Output, string Error) Run(string arguments)
-    {
-        var psi = new ProcessStartInfo(Python, arguments) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.Environment["OMP_NUM_THREADS"] = "1";
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(300_000))
-        {
-            p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"python3 {arguments} ran past 300 s");
-        }
-        return (p.ExitCode, stdout.Result, stderr.Result);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Heads.sln"))) return dir.FullName;
-        throw new DirectoryNotFoundException("Heads.sln not found above the test's folder.");
-    }
+    private static (int ExitCode, string Output, string Error) Run(string arguments) => ExternalProgram.Run(Python, arguments, TimeSpan.FromMinutes(5));
 }
