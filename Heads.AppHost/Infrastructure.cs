@@ -141,6 +141,9 @@ public static class Infrastructure
     /// </summary>
     private static void AnnounceJoinCommand(IDistributedApplicationBuilder builder, SharedMode shared)
     {
+        // The generated secrets as secret parameters too: masked on the dashboard until revealed, never in a manifest.
+        builder.AddParameter("rabbitmq-password", shared.Credentials.BrokerPassword, secret: true).ExcludeFromManifest();
+        builder.AddParameter("storage-key", shared.Credentials.StorageKey, secret: true).ExcludeFromManifest();
         builder.AddParameter("worker-join-command", shared.JoinCommand, secret: true).ExcludeFromManifest();
         Console.WriteLine($"Shared mode: broker amqp://{shared.Address}:{shared.BrokerPort}, storage http://{shared.Address}:{shared.StoragePort}; " +
             $"credentials in {Path.Combine(StateDirectory(builder), "shared", "credentials.json")}.");

@@ -36,6 +36,12 @@ public sealed partial class SharedModeTests
             Assert.Contains($"@{second.HostAddress}:", join);
             Assert.DoesNotContain("guest", join);
             Assert.DoesNotContain("Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq", join);
+            // The generated password is an Aspire secret parameter (masked on the dashboard) and is what the command carries.
+            var password = model.Resources.OfType<ParameterResource>().Single(p => p.Name == "rabbitmq-password");
+            Assert.True(password.Secret);
+            var passwordValue = await password.GetValueAsync(ct);
+            Assert.True(passwordValue is { Length: 32 }, "the broker password is not the generated one");
+            Assert.Contains(":" + passwordValue + "@", join);
 
             // From the second host: guest, a wrong password and the published development key are refused at start.
             await ExpectRefusedAsync(second, Regex.Replace(join, "(?<=amqp://)[^@]+(?=@)", "guest:guest"), "refused user 'guest'");
