@@ -53,9 +53,14 @@ public static class DiagnosticsApi
             var ping = new PipelinePinged { PingId = Guid.NewGuid(), Origin = environment.ApplicationName, SentAt = DateTimeOffset.UtcNow };
             await bus.Publish(ping, ct);
             return Results.Accepted($"/api/v1/diagnostics/pings/{ping.PingId}", new { ping.PingId, TraceId = System.Diagnostics.Activity.Current?.TraceId.ToString() });
-        });
+        })
+            .WithName("SendPing")
+            .WithSummary("Publishes a ping that every service consumes (a check of the bus end to end)");
         group.MapGet("/pings/{id:guid}", (Guid id, PingLedger ledger) =>
-            ledger.Find(id) is { } receipt ? Results.Ok(receipt) : Results.NotFound());
+            ledger.Find(id) is { } receipt ? Results.Ok(receipt) : Results.NotFound())
+            .WithName("GetPing")
+            .WithSummary("Whether this service received ping id, and when")
+            .ProducesProblem(404);
         return app;
     }
 }

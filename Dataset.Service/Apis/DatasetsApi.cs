@@ -59,7 +59,11 @@ public static class DatasetsApi
             {
                 DatasetId = command.DatasetId, State = DatasetState.Queued, Kind = kind, HeadsDone = 0, HeadsTotal = heads.Count,
             });
-        });
+        })
+            .WithName("BuildDataset")
+            .WithSummary("Builds a versioned dataset (FaceNet or HeadsNet) from the processed heads")
+            .ProducesProblem(400)
+            .ProducesProblem(409);
 
         api.MapPost("/imports", async (ImportDatasetRequest request, FaceNetImporter importer, DatasetStore store, DatasetBuildRegistry registry,
             IPublishEndpoint bus, TimeProvider time, CancellationToken ct) =>
@@ -91,19 +95,31 @@ public static class DatasetsApi
             {
                 DatasetId = command.DatasetId, State = DatasetState.Queued, Kind = DatasetKind.FaceNet, HeadsDone = 0, HeadsTotal = source.Rows,
             });
-        });
+        })
+            .WithName("ImportDataset")
+            .WithSummary("Imports the original project's FaceNet files as a dataset")
+            .ProducesProblem(400)
+            .ProducesProblem(404)
+            .ProducesProblem(409);
 
         api.MapGet("/", async (DatasetCatalog catalog, [Range(0, int.MaxValue)] int? offset, [Range(1, HeadsApi.MaxPageSize)] int? limit, CancellationToken ct) =>
         {
             if (Paging.Check(offset, limit) is { } problem) return problem;
             return Results.Ok(await catalog.ListAsync(offset ?? 0, limit ?? HeadsApi.DefaultPageSize, ct));
-        });
+        })
+            .WithName("ListDatasets")
+            .WithSummary("The datasets, newest first, a page at a time")
+            .ProducesProblem(400);
 
         api.MapGet("/{id}", async (string id, DatasetCatalog catalog, CancellationToken ct) =>
         {
             if (InvalidId(id) is { } invalid) return invalid;
             return await catalog.FindAsync(id, ct) is { } status ? Results.Ok(status) : UnknownDataset(id);
-        });
+        })
+            .WithName("GetDataset")
+            .WithSummary("One dataset's state, files and split")
+            .ProducesProblem(400)
+            .ProducesProblem(404);
 
         api.MapGet("/{id}/files/{name}", async (string id, string name, DatasetStore store, CancellationToken ct) =>
         {
@@ -119,7 +135,11 @@ public static class DatasetsApi
                 entityTag: new EntityTagHeaderValue($"\"{file.Sha256}\""), enableRangeProcessing: true);
         })
             // Dataset files run to hundreds of megabytes; a slow link needs longer than the default.
-            .WithRequestTimeout(HeadsRequestTimeouts.Long);
+            .WithRequestTimeout(HeadsRequestTimeouts.Long)
+            .WithName("GetDatasetFile")
+            .WithSummary("One file of a dataset, as its manifest lists it (ranges and ETag supported)")
+            .ProducesProblem(400)
+            .ProducesProblem(404);
 
         return api;
     }

@@ -25,14 +25,20 @@ public static class HeadsApi
             var ids = await store.ListProcessedAsync(string.IsNullOrEmpty(prefix) ? null : prefix, ct);
             int o = offset ?? 0, l = limit ?? DefaultPageSize;
             return Results.Ok(new HeadsPage(ids.Count, o, l, prefix, ids.Skip(o).Take(l).ToList()));
-        });
+        })
+            .WithName("ListHeads")
+            .WithSummary("The processed heads, a page at a time, optionally by id prefix")
+            .ProducesProblem(400);
 
         api.MapGet("/rejected", async (HeadSampleStore store, [Range(0, int.MaxValue)] int? offset, [Range(1, HeadsApi.MaxPageSize)] int? limit, CancellationToken ct) =>
         {
             if (Paging.Check(offset, limit) is { } problem) return problem;
             var page = await store.ListRejectedAsync(offset ?? 0, limit ?? DefaultPageSize, ct);
             return Results.Ok(new RejectedHeadsPage(page.Count, page.Offset, page.Limit, page.Items));
-        });
+        })
+            .WithName("ListRejectedHeads")
+            .WithSummary("The heads that were rejected, with the reason, a page at a time")
+            .ProducesProblem(400);
 
         api.MapGet("/{id}", async (string id, HeadSampleStore store, CancellationToken ct) =>
         {
@@ -41,7 +47,11 @@ public static class HeadsApi
             return await store.FindAsync(id, ct) is { } record
                 ? Results.Ok(record)
                 : Results.Problem(statusCode: 404, title: "Unknown head", detail: $"Head '{id}' has not been processed.");
-        });
+        })
+            .WithName("GetHead")
+            .WithSummary("One processed head's record")
+            .ProducesProblem(400)
+            .ProducesProblem(404);
 
         return api;
     }

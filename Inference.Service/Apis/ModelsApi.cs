@@ -46,16 +46,22 @@ public static class ModelsApi
         api.MapPost("/{jobId:guid}/pin", PinAsync)
             .WithName("PinModel")
             .WithSummary("Makes this served model its family's default until unpinned, whatever the promotion gate decided")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .WithRequestTimeout(HeadsRequestTimeouts.Long);
 
         api.MapPost("/pins/{family}/newest", PinNewestAsync)
             .WithName("PinNewestModel")
             .WithSummary("Pins the newest served model of a family (volumes or heads), promoted or not")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .WithRequestTimeout(HeadsRequestTimeouts.Long);
 
         api.MapDelete("/pins/{family}", UnpinAsync)
             .WithName("UnpinModels")
             .WithSummary("Returns a family (volumes or heads) to its promoted default")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .WithRequestTimeout(HeadsRequestTimeouts.Long);
         api.MapGet("/{jobId:guid}/gallery.png", GetGalleryAsync)
             .WithName("ModelGallery")

@@ -45,14 +45,22 @@ public static class ScrapesApi
             var status = registry.Register(new ScrapeStatus { ScrapeId = command.ScrapeId, Source = source, Requested = command.Count, Seed = command.Seed });
             await bus.Publish(command, ct);
             return Results.Accepted($"/api/v1/scrapes/{command.ScrapeId}", status);
-        });
+        })
+            .WithName("StartScrape")
+            .WithSummary("Starts a scrape of count heads from a source (synthetic by default)")
+            .ProducesProblem(400);
 
-        api.MapGet("/", (ScrapeRegistry registry) => registry.All());
+        api.MapGet("/", (ScrapeRegistry registry) => registry.All())
+            .WithName("ListScrapes")
+            .WithSummary("The scrapes this scraper knows, with their progress");
 
         api.MapGet("/{id:guid}", (Guid id, ScrapeRegistry registry) =>
             registry.Find(id) is { } status
                 ? Results.Ok(status)
-                : Results.Problem(statusCode: 404, title: "Unknown scrape", detail: $"No scrape {id} on this scraper."));
+                : Results.Problem(statusCode: 404, title: "Unknown scrape", detail: $"No scrape {id} on this scraper."))
+            .WithName("GetScrape")
+            .WithSummary("One scrape's progress")
+            .ProducesProblem(404);
 
         api.MapDelete("/{id:guid}", (Guid id, ScrapeRegistry registry) =>
         {
@@ -61,7 +69,11 @@ public static class ScrapesApi
             return registry.Cancel(id)
                 ? Results.Accepted($"/api/v1/scrapes/{id}", registry.Find(id))
                 : Results.Problem(statusCode: 409, title: "Scrape already finished", detail: $"Scrape {id} is {registry.Find(id)!.State}.");
-        });
+        })
+            .WithName("CancelScrape")
+            .WithSummary("Cancels a queued or running scrape")
+            .ProducesProblem(404)
+            .ProducesProblem(409);
 
         return api;
     }

@@ -47,7 +47,11 @@ public static class TrainingJobsApi
             var (jobId, _) = await pipeline.StartAsync(datasetId, model, bus, ct);
             var job = await jobs.FindAsync(jobId, ct);
             return Results.Accepted($"/api/v1/training-jobs/{jobId}", job is null ? null : await reader.StatusAsync(job, ct));
-        });
+        })
+            .WithName("TrainOnLatestDataset")
+            .WithSummary("Trains a model on the newest dataset of its kind with the pipeline's settings")
+            .ProducesProblem(400)
+            .ProducesProblem(409);
 
         api.MapPost("/", async (TrainingJobRequest request, TrainingDatasets datasets, TrainingJobStore jobs, TrainingJobStatusReader reader,
             IPublishEndpoint bus, CancellationToken ct) =>
@@ -102,7 +106,12 @@ public static class TrainingJobsApi
             var (job, _) = await jobs.CreateAsync(TrainingJobOutcomes.NewJob(command), ct);
             await bus.Publish(command, ct);
             return Results.Accepted($"/api/v1/training-jobs/{job.JobId}", await reader.StatusAsync(job, ct));
-        });
+        })
+            .WithName("StartTrainingJob")
+            .WithSummary("Starts a training job for a model on a dataset")
+            .ProducesProblem(400)
+            .ProducesProblem(404)
+            .ProducesProblem(409);
 
         api.MapGet("/", async (TrainingJobStatusReader reader, CancellationToken ct, [Range(1, MaxListLimit)] int? limit) =>
         {
@@ -110,12 +119,18 @@ public static class TrainingJobsApi
             if (take is < 1 or > MaxListLimit)
                 return Results.Problem(statusCode: 400, title: "Invalid limit", detail: $"limit must be 1..{MaxListLimit}; it was {take}.");
             return Results.Ok(await reader.ListAsync(take, ct));
-        });
+        })
+            .WithName("ListTrainingJobs")
+            .WithSummary("The recent training jobs with their progress")
+            .ProducesProblem(400);
 
         api.MapGet("/{id:guid}", async (Guid id, TrainingJobStatusReader reader, CancellationToken ct) =>
             await reader.FindAsync(id, ct) is { } status
                 ? Results.Ok(status)
-                : Results.Problem(statusCode: 404, title: "Unknown training job", detail: $"No training job {id}."));
+                : Results.Problem(statusCode: 404, title: "Unknown training job", detail: $"No training job {id}."))
+            .WithName("GetTrainingJob")
+            .WithSummary("One job's state, progress, replicas, quality and promotion")
+            .ProducesProblem(404);
 
         api.MapDelete("/{id:guid}", async (Guid id, TrainingJobStore jobs, TrainingJobOutcomes outcomes, TrainingJobStatusReader reader,
             IPublishEndpoint bus, CancellationToken ct) =>
@@ -130,7 +145,11 @@ public static class TrainingJobsApi
             if (!changed)
                 return Results.Problem(statusCode: 409, title: "Training job already finished", detail: $"Training job {id} is {cancelled?.State.ToString().ToLowerInvariant()}.");
             return Results.Accepted($"/api/v1/training-jobs/{id}", await reader.StatusAsync(cancelled!, ct));
-        });
+        })
+            .WithName("CancelTrainingJob")
+            .WithSummary("Cancels a queued or running job")
+            .ProducesProblem(404)
+            .ProducesProblem(409);
 
         return api;
     }

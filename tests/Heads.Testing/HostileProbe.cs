@@ -344,6 +344,13 @@ public abstract class HostileInputSuite<TEntry>(ServiceOnKestrel<TEntry> fixture
     }
 
     [Fact]
+    public async Task Every_operation_has_a_summary_and_documents_its_error_answers()
+    {
+        var missing = await RouteSweep.UndocumentedOperationsAsync(Service.Http, TestContext.Current.CancellationToken);
+        Assert.True(missing.Count == 0, "in the OpenAPI document: " + string.Join("; ", missing));
+    }
+
+    [Fact]
     public async Task Every_numeric_parameter_and_body_property_has_its_bounds_in_the_OpenAPI_document()
     {
         var unbounded = await RouteSweep.UnboundedNumbersAsync(Service.Http, TestContext.Current.CancellationToken);

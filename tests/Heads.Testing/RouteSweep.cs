@@ -66,6 +66,24 @@ public static class RouteSweep
         return unbounded;
     }
 
+    /// <summary>Operations without a summary, and operations that take input but document no 4xx (ProblemDetails) answer.</summary>
+    public static async Task<IReadOnlyList<string>> UndocumentedOperationsAsync(HttpClient http, CancellationToken ct)
+    {
+        using var document = JsonDocument.Parse(await http.GetStringAsync("/openapi/v1.json", ct));
+        var missing = new List<string>();
+        foreach (var path in document.RootElement.GetProperty("paths").EnumerateObject())
+            foreach (var operation in path.Value.EnumerateObject().Where(o => o.Value.ValueKind == JsonValueKind.Object && o.Value.TryGetProperty("responses", out _)))
+            {
+                string name = $"{operation.Name.ToUpperInvariant()} {path.Name}";
+                if (!operation.Value.TryGetProperty("summary", out var summary) || summary.GetString() is not { Length: > 0 }) missing.Add(name + ": no summary");
+                bool takesInput = operation.Value.TryGetProperty("requestBody", out _) ||
+                    (operation.Value.TryGetProperty("parameters", out var parameters) && parameters.GetArrayLength() > 0);
+                bool documentsErrors = operation.Value.GetProperty("responses").EnumerateObject().Any(r => r.Name.StartsWith('4'));
+                if (takesInput && !documentsErrors) missing.Add(name + ": no 4xx answer documented");
+            }
+        return missing;
+    }
+
     /// <summary>The documented minimum and maximum of a parameter, or else of a JSON body property, of one operation.</summary>
     public static async Task<(string? Min, string? Max)> BoundsAsync(HttpClient http, string method, string path, string name, CancellationToken ct)
     {
