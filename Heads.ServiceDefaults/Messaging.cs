@@ -9,6 +9,9 @@ public static class Messaging
 {
     public const string ConnectionName = "rabbitmq";
 
+    /// <summary>Machine, process and a per-start suffix: names a temporary queue that no other host, in this process or another, shares.</summary>
+    public static string NewInstanceId() => $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}".ToLowerInvariant();
+
     /// <summary>
     /// Registers the bus. Queues are kebab-case and prefixed with <paramref name="serviceName"/>, so an event that
     /// several services consume (HeadScraped, ModelTrained) reaches each service once, while replicas of one service
@@ -29,7 +32,7 @@ public static class Messaging
             {
                 e.Temporary = true;
                 // A per-start suffix: two hosts in one process (tests) must not share an exclusive queue.
-                e.InstanceId = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}".ToLowerInvariant();
+                e.InstanceId = Messaging.NewInstanceId();
             });
             configureConsumers?.Invoke(bus);
 

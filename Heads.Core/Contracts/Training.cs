@@ -11,6 +11,21 @@ public enum TrainingModel
     FaceNetPca,
 }
 
+/// <summary>Model kinds by name, as every API, manifest and command line spells them.</summary>
+public static class TrainingModels
+{
+    /// <summary>One of the names below, in any case; never a number (Enum.TryParse alone would take "7").</summary>
+    public static bool TryParse(string? text, out TrainingModel model)
+    {
+        model = default;
+        return !string.IsNullOrWhiteSpace(text) && !int.TryParse(text, out _)
+            && Enum.TryParse(text, ignoreCase: true, out model) && Enum.IsDefined(model);
+    }
+
+    /// <summary>"HeadsNet, FaceNet1, FaceNet2, FaceNet3, FaceNetPca", for messages.</summary>
+    public static string Names => string.Join(", ", Enum.GetNames<TrainingModel>());
+}
+
 /// <summary>Command: train a model on a dataset. Unset hyper-parameters take the original project's values.</summary>
 public sealed record StartTraining
 {

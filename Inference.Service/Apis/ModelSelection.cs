@@ -41,7 +41,7 @@ public static class ModelSelection
                 family == Family.Volumes ? TrainingModel.FaceNetPca : TrainingModel.HeadsNet));
         }
 
-        if (Enum.TryParse<TrainingModel>(wanted, ignoreCase: true, out var kind) && Enum.IsDefined(kind) && !int.TryParse(wanted, out _))
+        if (TrainingModels.TryParse(wanted, out var kind))
         {
             if (WrongFamily(kind, family) is { } wrong) return (null, wrong);
             var model = snapshot.Newest(kind);

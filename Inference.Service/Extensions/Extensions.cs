@@ -16,7 +16,7 @@ public static class Extensions
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         builder.AddHeadsBlobStorage();
         // A fresh id per start: the queue is temporary, and two hosts in one process must not share it.
-        var instance = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}".ToLowerInvariant();
+        var instance = Messaging.NewInstanceId();
         builder.AddHeadsMessaging(ServiceName, bus =>
             bus.AddConsumer<ModelTrainedConsumer>(typeof(ModelTrainedConsumerDefinition)).Endpoint(e =>
             {

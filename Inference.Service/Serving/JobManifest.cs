@@ -73,8 +73,8 @@ public sealed record JobManifest
         }
 
         var modelText = Text(document, "model", blobName) ?? throw new FormatException($"{blobName}: 'model' is missing (HeadsNet, FaceNet1, FaceNet2 or FaceNet3).");
-        if (!Enum.TryParse<TrainingModel>(modelText, ignoreCase: true, out var model) || !Enum.IsDefined(model) || int.TryParse(modelText, out _))
-            throw new FormatException($"{blobName}: model '{modelText}' is not one of {string.Join(", ", Enum.GetNames<TrainingModel>())}.");
+        if (!TrainingModels.TryParse(modelText, out var model))
+            throw new FormatException($"{blobName}: model '{modelText}' is not one of {TrainingModels.Names}.");
 
         var created = lastModified;
         if (Text(document, "createdAt", blobName) is { } createdText

@@ -36,9 +36,9 @@ public static class TrainingJobsApi
         api.MapPost("/latest-dataset", async (LatestDatasetRequest request, PipelineTraining pipeline, TrainingJobStore jobs,
             TrainingJobStatusReader reader, IPublishEndpoint bus, CancellationToken ct) =>
         {
-            if (!Enum.TryParse<TrainingModel>(request.Model, ignoreCase: true, out var model) || !Enum.IsDefined(model) || int.TryParse(request.Model, out _))
+            if (!TrainingModels.TryParse(request.Model, out var model))
                 return Results.Problem(statusCode: 400, title: "Unknown model",
-                    detail: $"model must be one of {string.Join(", ", Enum.GetNames<TrainingModel>())}; it was '{request.Model}'.");
+                    detail: $"model must be one of {TrainingModels.Names}; it was '{request.Model}'.");
             var kind = model == TrainingModel.HeadsNet ? DatasetKind.HeadsNet : DatasetKind.FaceNet;
             var datasetId = await pipeline.NewestDatasetAsync(kind, ct);
             if (datasetId is null)
@@ -56,10 +56,9 @@ public static class TrainingJobsApi
         api.MapPost("/", async (TrainingJobRequest request, TrainingDatasets datasets, TrainingJobStore jobs, TrainingJobStatusReader reader,
             IPublishEndpoint bus, CancellationToken ct) =>
         {
-            if (string.IsNullOrWhiteSpace(request.Model) || int.TryParse(request.Model, out _) ||
-                !Enum.TryParse<TrainingModel>(request.Model, ignoreCase: true, out var model) || !Enum.IsDefined(model))
+            if (!TrainingModels.TryParse(request.Model, out var model))
                 return Results.Problem(statusCode: 400, title: "Unknown model",
-                    detail: $"model must be one of {string.Join(", ", Enum.GetNames<TrainingModel>())}; it was '{request.Model}'.");
+                    detail: $"model must be one of {TrainingModels.Names}; it was '{request.Model}'.");
             if (!ResourceIds.IsValid(request.DatasetId))
                 return Results.Problem(statusCode: 400, title: "Invalid dataset id",
                     detail: $"'{request.DatasetId}' is not a dataset id: use 1–{ResourceIds.MaxLength} characters of a-z, 0-9 and '-'.");

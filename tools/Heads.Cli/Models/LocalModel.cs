@@ -93,8 +93,8 @@ public sealed class LocalModel : IDisposable
             throw new InputException($"{manifestPath}: not valid JSON ({e.Message}).", e);
         }
         var modelText = Text(job, "model") ?? throw new InputException($"{manifestPath}: no 'model'; this is not a training job manifest (HeadsNet, FaceNet1, FaceNet2 or FaceNet3).");
-        if (!Enum.TryParse<TrainingModel>(modelText, ignoreCase: true, out var kind) || !Enum.IsDefined(kind) || int.TryParse(modelText, out _))
-            throw new InputException($"{manifestPath}: model '{modelText}' is not one of {string.Join(", ", Enum.GetNames<TrainingModel>())}.");
+        if (!TrainingModels.TryParse(modelText, out var kind))
+            throw new InputException($"{manifestPath}: model '{modelText}' is not one of {TrainingModels.Names}.");
         Guid? jobId = Guid.TryParse(Text(job, "jobId"), out var id) ? id : null;
         var folder = Path.GetDirectoryName(Path.GetFullPath(manifestPath))!;
 
