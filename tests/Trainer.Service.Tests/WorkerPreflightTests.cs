@@ -43,7 +43,8 @@ public sealed class WorkerPreflightTests(RealInfrastructure infrastructure)
         Assert.Null(await WorkerPreflight.CheckBrokerAsync(infrastructure.RabbitMqConnectionString));
         var unreachable = await WorkerPreflight.CheckBrokerAsync($"amqp://guest:guest@127.0.0.1:{RealInfrastructure.FreePort()}/");
         Assert.Contains("is unreachable", unreachable);
-        var wrongPassword = new UriBuilder("amqp", "127.0.0.1", infrastructure.AmqpPort, "/") { UserName = "guest", Password = "not-it" }.Uri;
+        const string notGuests = "not-guests-own";
+        var wrongPassword = new UriBuilder("amqp", "127.0.0.1", infrastructure.AmqpPort, "/") { UserName = "guest", Password = notGuests }.Uri;
         var wrong = await WorkerPreflight.CheckBrokerAsync(wrongPassword.ToString());
         Assert.Contains("refused user 'guest': wrong user or password", wrong);
         Assert.Contains("must be an amqp:// URI", await WorkerPreflight.CheckBrokerAsync("not a uri"));
